@@ -1,0 +1,113 @@
+"""Fixtures for the real parts every test area shares: a tmux server on an isolated socket, the hub
+served by uvicorn in its own process, users with real OAuth tokens, and an MCP client over HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+
+import libtmux
+import pytest
+
+from tests.hub import Hub, start_hub
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def tmux_socket() -> Iterator[str]:
+    """A tmux socket path nobody else uses; the server on it is killed at the end of the run."""
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is not installed: apt-get install tmux (`.ci/run` does it for you)")
+    folder = tempfile.mkdtemp(prefix="tmuxhub-sock-")
+    socket = os.path.join(folder, "hub")
+    yield socket
+    subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, timeout=10, check=False)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def tmux(tmux_socket: str) -> Iterator[libtmux.Server]:
+    """The hub's tmux server, emptied after each test."""
+    server = libtmux.Server(socket_path=tmux_socket)
+    yield server
+    subprocess.run(["tmux", "-S", tmux_socket, "kill-server"], capture_output=True, timeout=10, check=False)
+
+
+@pytest.fixture(scope="session")
+def hub(django_db_setup: None, tmux_socket: str) -> Iterator[Hub]:
+    """tmuxhub served by uvicorn in a process of its own on a free loopback port."""
+    with start_hub(tmux_socket=tmux_socket) as running:
+        yield running
+
+
+@pytest.fixture
+def hub_factory(django_db_setup: None, tmux_socket: str) -> Iterator[object]:
+    """Start extra hubs with their own environment (a different tier, proxy list...)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+
+        def make(**env: str) -> Hub:
+            return stack.enter_context(start_hub(tmux_socket=tmux_socket, extra_env=env))
+
+        yield make
+
+
+@pytest.fixture
+def make_user(transactional_db: None):
+    """Create an allow-listed user; `tier` caps their tools."""
+    from django.contrib.auth import get_user_model
+
+    from tmuxhub.accounts.models import AllowedGitHubUser
+
+    def make(login: str = "octocat", tier: str = "", is_staff: bool = False):
+        AllowedGitHubUser.objects.create(github_login=login, tier=tier, is_staff=is_staff)
+        return get_user_model().objects.create_user(username=login, is_staff=is_staff)
+
+    return make
+
+
+@pytest.fixture
+def make_token(transactional_db: None, hub: Hub):
+    """Mint a real DOT access token for a user, bound to the hub's `/mcp` resource (or another)."""
+    import secrets
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    def make(user, resource: str | None = None, expires_in: int = 3600) -> str:
+        application, _ = get_application_model().objects.get_or_create(
+            name="test client",
+            defaults={
+                "client_type": "public",
+                "authorization_grant_type": "authorization-code",
+                "redirect_uris": "https://claude.ai/api/mcp/auth_callback",
+                "user": None,
+            },
+        )
+        token = secrets.token_urlsafe(32)
+        get_access_token_model().objects.create(
+            user=user,
+            application=application,
+            token=token,
+            scope="mcp",
+            expires=timezone.now() + timedelta(seconds=expires_in),
+            resource=[resource or hub.mcp_url],
+        )
+        return token
+
+    return make
+
+
+@pytest.fixture
+def mcp_token(make_user, make_token) -> str:
+    """A valid token for an allow-listed user with the server's default tier."""
+    return make_token(make_user())

@@ -1,0 +1,124 @@
+"""Run tmuxhub as users do (uvicorn in its own process) and talk to it as Claude does (MCP over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Hub:
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def mcp_url(self) -> str:
+        return f"{self.url}/mcp"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def start_hub(
+    tmux_socket: str, extra_env: dict[str, str] | None = None, timeout: float = 30
+) -> Iterator[Hub]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "TMUXHUB_PUBLIC_URL": url,
+        "TMUXHUB_TMUX_SOCKET": tmux_socket,
+        **(extra_env or {}),
+    }
+    log_path = Path(tempfile.mkstemp(prefix="tmuxhub-hub-", suffix=".log")[1])
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "tmuxhub.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    hub = Hub(url=url, process=process, log_path=log_path)
+    try:
+        _wait_until_up(hub, timeout)
+        yield hub
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _wait_until_up(hub: Hub, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if hub.process.poll() is not None:
+            raise RuntimeError(f"tmuxhub exited with {hub.process.returncode}:\n{hub.log()}")
+        try:
+            httpx.get(f"{hub.url}/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"tmuxhub did not answer within {timeout}s:\n{hub.log()}")
+
+
+@asynccontextmanager
+async def mcp_session(hub_or_url: Hub | str, token: str | None) -> AsyncIterator[Any]:
+    """An initialized MCP `ClientSession` over Streamable HTTP, authenticated with `token`."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    url = hub_or_url.mcp_url if isinstance(hub_or_url, Hub) else hub_or_url
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session
+
+
+def structured(result: Any) -> Any:
+    """A tool result's structured content, or its text parsed as JSON."""
+    if getattr(result, "structured_content", None) is not None:
+        return result.structured_content
+    return json.loads(result.content[0].text)

@@ -1,0 +1,29 @@
+"""Settings for the test suite: tmuxhub's own, isolated per test run.
+
+Everything a run touches (data folder, database, Redis keys, Celery queue) carries the run id, so
+two runs on one machine (a developer's and CI's, or SQLite and PostgreSQL passes) never collide.
+The values go into the environment first, so the hub and Celery worker processes that tests start
+with `DJANGO_SETTINGS_MODULE=tests.settings` inherit the same ones.
+"""
+
+import os
+import tempfile
+
+RUN_ID = os.environ.setdefault("TMUXHUB_TEST_RUN_ID", str(os.getpid()))
+os.environ.setdefault("TMUXHUB_DATA_DIR", tempfile.mkdtemp(prefix=f"tmuxhub-test-{RUN_ID}-"))
+os.environ.setdefault("TMUXHUB_INSTANCE", f"tmuxhub-test-{RUN_ID}")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("TMUXHUB_ENV_FILE", os.devnull)
+
+from tmuxhub.settings import *  # noqa: E402, F403
+from tmuxhub.settings import DATA_DIR, DATABASES  # noqa: E402
+
+# The test database is the database: worker and hub subprocesses then connect to the same one.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _test_db_name: object = DATA_DIR / "test.sqlite3"
+else:
+    _test_db_name = f"test_tmuxhub_{RUN_ID}"
+DATABASES["default"]["NAME"] = _test_db_name
+DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,54 @@
+"""The bearer-token check for `/mcp`: DOT's opaque access tokens, bound to this resource."""
+
+from __future__ import annotations
+
+import hashlib
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.utils import timezone
+from mcp.server.auth.provider import AccessToken, TokenVerifier
+from oauth2_provider.models import get_access_token_model
+
+
+class HubAccessToken(AccessToken):
+    """What a tool sees through `get_access_token()`: the token plus the user it acts for."""
+
+    user_id: int
+    username: str
+    application_id: int | None = None
+
+
+def _lookup(token: str) -> HubAccessToken | None:
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    row = (
+        get_access_token_model()
+        .objects.select_related("user", "application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if row is None or row.user is None or not row.user.is_active:
+        return None
+    if row.expires <= timezone.now():
+        return None
+    # DOT treats a token without a resource as unrestricted; /mcp only takes tokens minted for it.
+    if settings.MCP_RESOURCE_URL not in (row.resource or []):
+        return None
+    return HubAccessToken(
+        token=token,
+        client_id=row.application.client_id if row.application else "",
+        scopes=row.scope.split(),
+        expires_at=int(row.expires.timestamp()),
+        resource=settings.MCP_RESOURCE_URL,
+        subject=str(row.user.pk),
+        user_id=row.user.pk,
+        username=row.user.get_username(),
+        application_id=row.application_id,
+    )
+
+
+class DjangoTokenVerifier(TokenVerifier):
+    async def verify_token(self, token: str) -> AccessToken | None:
+        if not token or len(token) > 512:
+            return None
+        return await sync_to_async(_lookup, thread_sensitive=False)(token)

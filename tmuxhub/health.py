@@ -1,0 +1,47 @@
+"""`/healthz`: is each part the hub depends on answering? 200 when all are, 503 naming what is down."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from bridge import tmux
+from bridge.exceptions import BridgeError
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _check_broker() -> str:
+    if not settings.REDIS_URL:
+        return "ok (embedded filesystem broker)"
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+    return "ok"
+
+
+def _check_tmux() -> str:
+    return f"ok ({tmux.ping()} sessions)"
+
+
+CHECKS = {"database": _check_database, "broker": _check_broker, "tmux": _check_tmux}
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    results: dict[str, str] = {}
+    down = []
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except (BridgeError, Exception) as exc:
+            results[name] = f"down: {exc}"
+            down.append(name)
+    status = 503 if down else 200
+    return JsonResponse({"status": "down" if down else "ok", "down": down, "checks": results}, status=status)

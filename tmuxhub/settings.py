@@ -1,0 +1,291 @@
+"""tmuxhub settings: every value comes from the environment (see `.env.example`).
+
+Defaults are the embedded mode a single person runs on a laptop: SQLite, no Redis (Celery on a
+filesystem broker), DEBUG off. `TMUXHUB_PRODUCTION=1` refuses to start without the variables a
+public deployment cannot do without.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+_env_file = os.environ.get("TMUXHUB_ENV_FILE", str(BASE_DIR / ".env"))
+if Path(_env_file).is_file():
+    env.read_env(_env_file)
+
+# --- Core -----------------------------------------------------------------------------------------
+
+PRODUCTION = env.bool("TMUXHUB_PRODUCTION", default=False)
+DEBUG = env.bool("DEBUG", default=False)
+DATA_DIR = Path(env.str("TMUXHUB_DATA_DIR", default=str(BASE_DIR / "data")))
+
+# The URL people (and Claude) reach this server at. Everything public is derived from it: the
+# OAuth issuer, the MCP resource identifier, allowed hosts, cookie security.
+PUBLIC_URL = env.str("TMUXHUB_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+PUBLIC_HOST = _public.hostname or "127.0.0.1"
+PUBLIC_IS_HTTPS = _public.scheme == "https"
+MCP_RESOURCE_URL = f"{PUBLIC_URL}/mcp"
+
+HOST = env.str("TMUXHUB_HOST", default="127.0.0.1")
+PORT = env.int("TMUXHUB_PORT", default=8000)
+
+
+def _required(name: str, hint: str) -> str:
+    value = env.str(name, default="")
+    if PRODUCTION and not value:
+        raise ImproperlyConfigured(
+            f"{name} is required when TMUXHUB_PRODUCTION=1: {hint}. See .env.example for every variable."
+        )
+    return value
+
+
+def _embedded_secret_key() -> str:
+    """Embedded mode: a per-installation key kept beside the database, so restarts keep sessions."""
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        import secrets
+
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _required("SECRET_KEY", "set it to a long random string") or _embedded_secret_key()
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [PUBLIC_HOST, "127.0.0.1", "localhost", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "oauth2_provider",
+    "social_django",
+    "tmuxhub.accounts",
+    "bridge",
+    "abuse",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tmuxhub.urls"
+ASGI_APPLICATION = "tmuxhub.asgi.application"
+WSGI_APPLICATION = "tmuxhub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------------
+
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+    # Survive a PostgreSQL restart: check the connection before reuse.
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "tmuxhub.sqlite3",
+            # Concurrent writers (web + worker) wait instead of failing with "database is locked".
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -------------------------------------------------------------------------
+
+REDIS_URL = env.str("REDIS_URL", default="")
+# Prefixes every Redis key and Celery queue, so several installations (or test runs) share a Redis.
+INSTANCE_NAME = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": INSTANCE_NAME,
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    # Embedded mode: the database is the one store every process shares.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tmuxhub_cache",
+            "KEY_PREFIX": INSTANCE_NAME,
+        }
+    }
+
+CELERY_TASK_DEFAULT_QUEUE = INSTANCE_NAME
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+    # acks_late tasks come back after a worker dies; an hour covers the longest retry backoff.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"{INSTANCE_NAME}:"}
+else:
+    _broker_dir = DATA_DIR / "celery-broker"
+    for _sub in ("out", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
+    (DATA_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Static files ---------------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- Security headers -----------------------------------------------------------------------------
+
+SESSION_COOKIE_SECURE = PUBLIC_IS_HTTPS
+CSRF_COOKIE_SECURE = PUBLIC_IS_HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = 31536000 if PUBLIC_IS_HTTPS else 0
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy (a trusted one, see TMUXHUB_TRUSTED_PROXIES).
+if PUBLIC_IS_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Accounts: GitHub login, allow-list, OAuth provider -------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "social_core.backends.github.GithubOAuth2",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SOCIAL_AUTH_GITHUB_KEY = _required("GITHUB_CLIENT_ID", "create a GitHub OAuth app and copy its client id")
+SOCIAL_AUTH_GITHUB_SECRET = _required("GITHUB_CLIENT_SECRET", "copy the GitHub OAuth app's client secret")
+SOCIAL_AUTH_GITHUB_SCOPE: list[str] = []
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = PUBLIC_IS_HTTPS
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_JSONFIELD_ENABLED = True
+# Seeds the admin-managed allow-list at migrate time; comma separated GitHub logins.
+TMUXHUB_ALLOWED_GITHUB_USERS = env.list("TMUXHUB_ALLOWED_GITHUB_USERS", default=[])
+if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
+    raise ImproperlyConfigured(
+        "TMUXHUB_ALLOWED_GITHUB_USERS is required when TMUXHUB_PRODUCTION=1: name the GitHub logins "
+        "allowed to log in (comma separated). See .env.example."
+    )
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+ACCESS_TOKEN_LIFETIME = env.int("TMUXHUB_ACCESS_TOKEN_SECONDS", default=3600)
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": ACCESS_TOKEN_LIFETIME,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("TMUXHUB_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "PKCE_REQUIRED": True,
+    "SCOPES": {"mcp": "Use tmuxhub's MCP tools"},
+    "DEFAULT_SCOPES": ["mcp"],
+}
+
+# --- Bridge: tmux and MCP -------------------------------------------------------------------------
+
+# The tmux server the hub drives: a socket path (tmux -S) or a socket name (tmux -L). Empty means
+# tmux's default socket for the user running tmuxhub.
+TMUXHUB_TMUX_SOCKET = env.str("TMUXHUB_TMUX_SOCKET", default="")
+TMUXHUB_SAFETY_TIER = env.str("TMUXHUB_SAFETY_TIER", default="mutating")
+if TMUXHUB_SAFETY_TIER not in ("readonly", "mutating", "destructive"):
+    raise ImproperlyConfigured(
+        f"TMUXHUB_SAFETY_TIER={TMUXHUB_SAFETY_TIER!r} is not a tier: use readonly, mutating or destructive."
+    )
+TMUXHUB_TMUX_TIMEOUT = env.float("TMUXHUB_TMUX_TIMEOUT", default=5.0)
+TMUXHUB_CAPTURE_MAX_LINES = env.int("TMUXHUB_CAPTURE_MAX_LINES", default=2000)
+TMUXHUB_CAPTURE_MAX_BYTES = env.int("TMUXHUB_CAPTURE_MAX_BYTES", default=256 * 1024)
+# Origins a browser-based MCP client may call /mcp from (DNS-rebinding protection).
+TMUXHUB_MCP_ALLOWED_ORIGINS = [
+    *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),
+    PUBLIC_URL,
+]
+
+# --- Abuse: rate limits and the reporting pipeline ------------------------------------------------
+
+# Peers whose X-Forwarded-For is believed (IPs or CIDRs); empty means the socket peer is the client.
+TMUXHUB_TRUSTED_PROXIES = env.list("TMUXHUB_TRUSTED_PROXIES", default=[])
+ABUSEIPDB_KEY = env.str("ABUSEIPDB_KEY", default="")
+ABUSEIPDB_URL = env.str("ABUSEIPDB_URL", default="https://api.abuseipdb.com/api/v2")
+ABUSEIPDB_DAILY_QUOTA = env.int("ABUSEIPDB_DAILY_QUOTA", default=1000)
+RIPESTAT_URL = env.str("RIPESTAT_URL", default="https://stat.ripe.net/data")
+HTTP_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
+
+# --- Logging --------------------------------------------------------------------------------------
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
