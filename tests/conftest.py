@@ -14,6 +14,14 @@ import pytest
 
 from tests.hub import Hub, start_hub
 
+# Fixtures of one area each (Celery worker, fake HTTP services, browser, sshd), shared by all tests.
+pytest_plugins = (
+    "tests.fixtures.celery",
+    "tests.fixtures.fakes",
+    "tests.fixtures.browser",
+    "tests.fixtures.ssh",
+)
+
 
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:

@@ -1,0 +1,69 @@
+"""Where every MCP tool of the hub is declared, with its safety tier.
+
+Tools live in the module of what they act on (`bridge/tools/*.py`, `abuse/tools.py`, ...) and are
+declared with `@hub_tool(...)`; `bridge.server` registers them all, hiding and refusing the ones above
+the caller's tier. The tier also sets the MCP annotations, so they cannot disagree.
+
+    @hub_tool("readonly", title="List tmux sessions", idempotent=True)
+    async def tmux_list_sessions() -> SessionList: ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from mcp.types import ToolAnnotations
+
+Tier = Literal["readonly", "mutating", "destructive"]
+TIER_ORDER: dict[str, int] = {"readonly": 0, "mutating": 1, "destructive": 2}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class HubTool:
+    fn: Callable[..., Any]
+    name: str
+    tier: Tier
+    annotations: ToolAnnotations
+
+
+TOOLS: dict[str, HubTool] = {}
+
+
+def allows(ceiling: str, tier: str) -> bool:
+    """True when a caller capped at `ceiling` may see and call a tool of `tier`."""
+    return TIER_ORDER[tier] <= TIER_ORDER[ceiling]
+
+
+def hub_tool(
+    tier: Tier,
+    *,
+    title: str,
+    idempotent: bool = False,
+    open_world: bool = False,
+    name: str | None = None,
+) -> Callable[[F], F]:
+    """Declare a tool. `open_world` is for tools that reach beyond tmux (SSH hosts, AbuseIPDB)."""
+
+    def declare(fn: F) -> F:
+        tool_name = name or fn.__name__
+        if tool_name in TOOLS:
+            raise ValueError(f"tool {tool_name!r} is declared twice")
+        TOOLS[tool_name] = HubTool(
+            fn=fn,
+            name=tool_name,
+            tier=tier,
+            annotations=ToolAnnotations(
+                title=title,
+                read_only_hint=tier == "readonly",
+                destructive_hint=tier == "destructive",
+                idempotent_hint=idempotent,
+                open_world_hint=open_world,
+            ),
+        )
+        return fn
+
+    return declare
