@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from starlette.applications import Starlette
 
 from tmuxhub.accounts.verifier import DjangoTokenVerifier
 
-from . import tmux
+from .registry import TOOLS
 
 
 def _allowed_hosts() -> list[str]:
@@ -34,11 +33,8 @@ def build_server() -> MCPServer:
         ),
     )
 
-    @server.tool()
-    async def tmux_list_sessions() -> dict[str, int]:
-        """Count the tmux sessions on the hub's server."""
-        return {"sessions": await asyncio.to_thread(tmux.ping)}
-
+    for tool in TOOLS.values():
+        server.add_tool(tool.fn, name=tool.name, annotations=tool.annotations)
     return server
 
 
