@@ -17,7 +17,8 @@ from tests.hub import Hub, start_hub
 # Fixtures of one area each (Celery worker, fake HTTP services, browser, sshd), shared by all tests.
 pytest_plugins = (
     "tests.fixtures.celery",
-    "tests.fixtures.fakes",
+    "tests.fixtures.github",
+    "tests.fixtures.abuse_services",
     "tests.fixtures.browser",
     "tests.fixtures.ssh",
 )
