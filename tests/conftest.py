@@ -77,8 +77,9 @@ def make_user(transactional_db: None):
     from tmuxhub.accounts.models import AllowedGitHubUser
 
     def make(login: str = "octocat", tier: str = "", is_staff: bool = False):
-        AllowedGitHubUser.objects.create(github_login=login, tier=tier, is_staff=is_staff)
-        return get_user_model().objects.create_user(username=login, is_staff=is_staff)
+        user = get_user_model().objects.create_user(username=login, is_staff=is_staff)
+        AllowedGitHubUser.objects.create(github_login=login, tier=tier, is_staff=is_staff, user=user)
+        return user
 
     return make
 

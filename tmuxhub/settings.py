@@ -213,16 +213,37 @@ if PUBLIC_IS_HTTPS:
 # --- Accounts: GitHub login, allow-list, OAuth provider -------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "social_core.backends.github.GithubOAuth2",
+    "tmuxhub.accounts.backends.GitHubOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
 SOCIAL_AUTH_GITHUB_KEY = _required("GITHUB_CLIENT_ID", "create a GitHub OAuth app and copy its client id")
 SOCIAL_AUTH_GITHUB_SECRET = _required("GITHUB_CLIENT_SECRET", "copy the GitHub OAuth app's client secret")
 SOCIAL_AUTH_GITHUB_SCOPE: list[str] = []
+# GitHub's endpoints; point them at a GitHub Enterprise server (or, in tests, a fake GitHub).
+GITHUB_AUTHORIZATION_URL = env.str("GITHUB_AUTHORIZATION_URL", default="https://github.com/login/oauth/authorize")
+GITHUB_ACCESS_TOKEN_URL = env.str("GITHUB_ACCESS_TOKEN_URL", default="https://github.com/login/oauth/access_token")
+GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com/").rstrip("/") + "/"
+SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL = GITHUB_AUTHORIZATION_URL
+SOCIAL_AUTH_GITHUB_ACCESS_TOKEN_URL = GITHUB_ACCESS_TOKEN_URL
+SOCIAL_AUTH_URLOPEN_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = PUBLIC_IS_HTTPS
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
-# Seeds the admin-managed allow-list at migrate time; comma separated GitHub logins.
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    # Before any account exists: GitHub accounts not on the allow-list stop here.
+    "tmuxhub.accounts.pipeline.require_allow_listed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+    "tmuxhub.accounts.pipeline.link_allow_list_entry",
+)
+# Seeds the admin-managed allow-list at every migrate (missing logins are added, none removed);
+# comma separated GitHub logins.
 TMUXHUB_ALLOWED_GITHUB_USERS = env.list("TMUXHUB_ALLOWED_GITHUB_USERS", default=[])
 if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
     raise ImproperlyConfigured(
@@ -233,6 +254,12 @@ if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Dynamic Client Registration: per-IP registrations per hour, body size, and how long a client
+# that never got a token is kept (Claude registers anew on every connection).
+TMUXHUB_DCR_PER_IP_PER_HOUR = env.int("TMUXHUB_DCR_PER_IP_PER_HOUR", default=30)
+TMUXHUB_DCR_MAX_BODY_BYTES = env.int("TMUXHUB_DCR_MAX_BODY_BYTES", default=8192)
+TMUXHUB_DCR_UNUSED_CLIENT_HOURS = env.int("TMUXHUB_DCR_UNUSED_CLIENT_HOURS", default=24)
+
 ACCESS_TOKEN_LIFETIME = env.int("TMUXHUB_ACCESS_TOKEN_SECONDS", default=3600)
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": ACCESS_TOKEN_LIFETIME,
@@ -240,8 +267,35 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "PKCE_REQUIRED": True,
+    # RFC 9700: S256 only, no implicit or password grant, `iss` on the authorization response.
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "SCOPES": {"mcp": "Use tmuxhub's MCP tools"},
     "DEFAULT_SCOPES": ["mcp"],
+    # The consent screen shows every time: any client may register, so the person decides each time.
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # http is accepted for loopback redirect URIs only; registration enforces that.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    # The advertised issuer and resource are the public URL, whatever Host a request carried.
+    "OIDC_ISS_ENDPOINT": PUBLIC_URL,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none"],
+    "OAUTH2_PROTECTED_RESOURCE_IDENTIFIER": MCP_RESOURCE_URL,
+    "OAUTH2_PROTECTED_RESOURCE_AUTHORIZATION_SERVERS": [PUBLIC_URL],
+    "OAUTH2_PROTECTED_RESOURCE_NAME": "tmuxhub",
+    "DCR_ENABLED": True,
+    # Open registration (RFC 7591 as MCP clients use it); tmuxhub.accounts.views.RegisterView limits it.
+    "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
+    "APPLICATION_ADMIN_CLASS": "tmuxhub.accounts.oauth_admin.ApplicationAdmin",
+}
+CELERY_BEAT_SCHEDULE = {
+    "accounts-expire-unused-clients": {
+        "task": "tmuxhub.accounts.tasks.expire_unused_clients",
+        "schedule": 3600,
+    },
 }
 
 # --- Bridge: tmux and MCP -------------------------------------------------------------------------

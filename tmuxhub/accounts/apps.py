@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,8 @@ class AccountsConfig(AppConfig):
     name = "tmuxhub.accounts"
     label = "accounts"
     verbose_name = "People and OAuth"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect_post_migrate(self)

@@ -10,6 +10,9 @@ from django.utils import timezone
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from oauth2_provider.models import get_access_token_model
 
+# DOT's tokens are ~30-40 characters; anything far longer is not one of ours.
+MAX_TOKEN_LENGTH = 512
+
 
 class HubAccessToken(AccessToken):
     """What a tool sees through `get_access_token()`: the token plus the user it acts for."""
@@ -17,13 +20,15 @@ class HubAccessToken(AccessToken):
     user_id: int
     username: str
     application_id: int | None = None
+    # The person's tier from the allow-list; blank means the server's TMUXHUB_SAFETY_TIER.
+    tier: str = ""
 
 
 def _lookup(token: str) -> HubAccessToken | None:
     checksum = hashlib.sha256(token.encode()).hexdigest()
     row = (
         get_access_token_model()
-        .objects.select_related("user", "application")
+        .objects.select_related("user", "user__allow_list_entry", "application")
         .filter(token_checksum=checksum)
         .first()
     )
@@ -33,6 +38,11 @@ def _lookup(token: str) -> HubAccessToken | None:
         return None
     # DOT treats a token without a resource as unrestricted; /mcp only takes tokens minted for it.
     if settings.MCP_RESOURCE_URL not in (row.resource or []):
+        return None
+    # Removing someone from the allow-list revokes their tokens; this also covers a token minted
+    # between the removal and the revocation.
+    entry = getattr(row.user, "allow_list_entry", None)
+    if entry is None:
         return None
     return HubAccessToken(
         token=token,
@@ -44,11 +54,12 @@ def _lookup(token: str) -> HubAccessToken | None:
         user_id=row.user.pk,
         username=row.user.get_username(),
         application_id=row.application_id,
+        tier=entry.tier,
     )
 
 
 class DjangoTokenVerifier(TokenVerifier):
     async def verify_token(self, token: str) -> AccessToken | None:
-        if not token or len(token) > 512:
+        if not token or len(token) > MAX_TOKEN_LENGTH:
             return None
         return await sync_to_async(_lookup, thread_sensitive=False)(token)

@@ -1,0 +1,26 @@
+"""The allow-list in the admin. DOT's clients and tokens are registered by DOT (see oauth_admin)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import AllowedGitHubUser
+from .oauth import revoke_user_tokens
+
+
+@admin.register(AllowedGitHubUser)
+class AllowedGitHubUserAdmin(admin.ModelAdmin):
+    list_display = ("github_login", "github_id", "tier", "is_staff", "user", "note", "created_at")
+    list_filter = ("tier", "is_staff")
+    search_fields = ("github_login", "note")
+    readonly_fields = ("github_id", "user", "created_at")
+    actions = ("revoke_tokens",)
+
+    @admin.action(description="Revoke every token of the selected people (they stay allowed)")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[AllowedGitHubUser]) -> None:
+        revoked = sum(
+            revoke_user_tokens(entry.user) for entry in queryset.select_related("user") if entry.user
+        )
+        self.message_user(request, f"Revoked {revoked} access tokens.")

@@ -1,0 +1,17 @@
+"""GitHub login whose endpoints come from settings (GitHub Enterprise, or a fake GitHub in tests)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from social_core.backends.github import GithubOAuth2
+
+
+class GitHubOAuth2(GithubOAuth2):
+    """social-core's GitHub backend; only the API URL is fixed there, so it is read from settings.
+
+    The authorize and access-token URLs are read by social-core from
+    `SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL` / `SOCIAL_AUTH_GITHUB_ACCESS_TOKEN_URL`.
+    """
+
+    def api_url(self) -> str:
+        return str(settings.GITHUB_API_URL)

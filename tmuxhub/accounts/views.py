@@ -1,0 +1,194 @@
+"""The pages and endpoints of the authorization server that are more than DOT's defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.views import AuthorizationView
+from oauth2_provider.views.dynamic_client_registration import (
+    DynamicClientRegistrationManagementView,
+    DynamicClientRegistrationView,
+)
+from social_core.exceptions import AuthException, AuthPolicyError
+from social_django import views as social_views
+
+from . import ratelimit
+from .models import AllowedGitHubUser
+from .registration import RegistrationError, clean_client_metadata
+
+DCR_BUCKET = "dcr"
+DCR_WINDOW_SECONDS = 3600
+
+
+def is_allow_listed(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and AllowedGitHubUser.objects.filter(user_id=user.pk).exists())
+
+
+def _refusal(request: HttpRequest, title: str, reason: str, status: int) -> HttpResponse:
+    return render(request, "accounts/refused.html", {"title": title, "reason": reason}, status=status)
+
+
+def _not_allow_listed(request: HttpRequest, who: str) -> HttpResponse:
+    return _refusal(
+        request,
+        "Not on the allow-list",
+        f"{who} may not use this tmuxhub. Ask its owner to add your GitHub username to the "
+        "allow-list, then connect again.",
+        status=403,
+    )
+
+
+def _registration_error(error: RegistrationError) -> JsonResponse:
+    return JsonResponse(error.as_json(), status=error.status)
+
+
+def _use_cleaned_metadata(request: HttpRequest) -> JsonResponse | None:
+    """Replace the request body with the validated metadata DOT registers, or answer the error."""
+    try:
+        cleaned = clean_client_metadata(request.body)
+    except RegistrationError as error:
+        return _registration_error(error)
+    # DOT's view reads request.body; HttpRequest caches the body in `_body`, so this is what it reads.
+    request._body = json.dumps(cleaned).encode()
+    return None
+
+
+class RegisterView(DynamicClientRegistrationView):
+    """RFC 7591 `/register`: open to anyone, limited per IP, public clients with safe redirect URIs."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        declared = request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > settings.TMUXHUB_DCR_MAX_BODY_BYTES:
+            return _registration_error(
+                RegistrationError(
+                    "invalid_client_metadata",
+                    f"The registration request is larger than {settings.TMUXHUB_DCR_MAX_BODY_BYTES} bytes.",
+                    status=413,
+                )
+            )
+        retry_after = ratelimit.hit(
+            DCR_BUCKET,
+            ratelimit.client_ip(request),
+            settings.TMUXHUB_DCR_PER_IP_PER_HOUR,
+            DCR_WINDOW_SECONDS,
+        )
+        if retry_after:
+            response = JsonResponse(
+                {
+                    "error": "too_many_requests",
+                    "error_description": f"Too many registrations from here; retry in {retry_after} s.",
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(retry_after)
+            return response
+        refused = _use_cleaned_metadata(request)
+        if refused is not None:
+            return refused
+        return super().post(request, *args, **kwargs)
+
+
+class RegistrationManagementView(DynamicClientRegistrationManagementView):
+    """RFC 7592 management; an update must pass the same checks as a registration."""
+
+    def put(self, request: HttpRequest, client_id: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        refused = _use_cleaned_metadata(request)
+        if refused is not None:
+            return refused
+        return super().put(request, client_id, *args, **kwargs)
+
+
+def _canonical_resource(value: str) -> str | None:
+    """This server protects one resource, `/mcp`; the trailing-slash spelling means the same."""
+    if value.rstrip("/") == settings.MCP_RESOURCE_URL:
+        return str(settings.MCP_RESOURCE_URL)
+    return None
+
+
+class HubAuthorizationView(AuthorizationView):
+    """`/authorize`: DOT's view plus the allow-list, the one resource, and a consent page naming the client"""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and not is_allow_listed(request.user):
+            return _not_allow_listed(request, f"The account {request.user.get_username()!r}")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        requested = request.GET.getlist("resource")
+        # RFC 8707 lets the server pick the default audience when the client names none.
+        resources = {_canonical_resource(value) for value in requested} or {settings.MCP_RESOURCE_URL}
+        if None in resources or len(resources) != 1:
+            return _refusal(
+                request,
+                "Unknown resource",
+                f"This server issues tokens only for {settings.MCP_RESOURCE_URL}; "
+                f"the client asked for {', '.join(requested)}. Reconnect with the MCP URL above.",
+                status=400,
+            )
+        query = request.GET.copy()
+        query.setlist("resource", [settings.MCP_RESOURCE_URL])
+        request.GET = query  # type: ignore[assignment]
+        return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if form.cleaned_data.get("resource") != settings.MCP_RESOURCE_URL:
+            return _refusal(
+                request=self.request, title="Unknown resource", reason="The form was altered.", status=400
+            )
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        redirect_uri = str(context.get("redirect_uri") or "")
+        context["redirect_host"] = urlsplit(redirect_uri).netloc
+        context["resource_url"] = settings.MCP_RESOURCE_URL
+        return context
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+@never_cache
+def login_page(request: HttpRequest) -> HttpResponse:
+    """`LOGIN_URL`: social-auth's begin view is POST-only, so this page holds the CSRF-protected form."""
+    next_url = _safe_next(request)
+    if is_allow_listed(request.user):
+        return HttpResponseRedirect(next_url)
+    return render(request, "accounts/login.html", {"next": next_url})
+
+
+@never_cache
+@csrf_exempt  # GitHub's redirect back; social-auth checks the OAuth state instead.
+def complete(request: HttpRequest, backend: str) -> HttpResponse:
+    """social-auth's callback, with refusals shown as pages instead of server errors."""
+    try:
+        return social_views.complete(request, backend)
+    except AuthPolicyError:
+        return _not_allow_listed(request, "This GitHub account")
+    except AuthException as error:
+        return _refusal(
+            request,
+            "GitHub login did not complete",
+            f"{error} Start again from Claude (or reload the connector).",
+            status=400,
+        )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/home.html", {"mcp_url": settings.MCP_RESOURCE_URL})
