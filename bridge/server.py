@@ -1,18 +1,42 @@
-"""The MCP server: tools registered here and by `abuse`, served over stateless Streamable HTTP."""
+"""The MCP server: tools registered here and by `abuse`, served over stateless Streamable HTTP.
+
+`HubServer` is where every tool call passes: it resolves the caller (`bridge.context`), hides and
+refuses tools above their tier, accepts real clients' argument quirks, turns errors into tool
+errors that say what to fix, and writes the audit log.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import Tool
+from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from tmuxhub.accounts.verifier import DjangoTokenVerifier
 
-from .registry import TOOLS
+from . import audit, resources
+from .context import Caller, acting_as, resolve_caller
+from .exceptions import BridgeError
+from .registry import TOOLS, allows
+
+INSTRUCTIONS = """\
+Drive tmux on the owner's machine. Find panes with tmux_list_sessions / list_panes (targets: pane id
+like %3, or session:window.pane). Read with capture_pane, or capture_since for only what is new.
+Give Claude Code or another TUI a prompt with tmux_send_prompt (check `verified`), then
+wait_for_idle and capture_since. Run shell commands with run_command. Keys like C-c: send_keys.
+"""
 
 
 def _allowed_hosts() -> list[str]:
@@ -21,10 +45,90 @@ def _allowed_hosts() -> list[str]:
     return sorted(h for h in hosts if h)
 
 
-def build_server() -> MCPServer:
-    server: MCPServer = MCPServer(
+def _expects_structure(schema: dict[str, Any] | None) -> bool:
+    if not schema:
+        return False
+    kinds = [schema.get("type"), *(option.get("type") for option in schema.get("anyOf", []))]
+    return "array" in kinds or "object" in kinds
+
+
+def unwrap_arguments(arguments: dict[str, Any], schema: dict[str, Any] | None) -> dict[str, Any]:
+    """Accept what some Claude clients send: all arguments as `{"params": "<json>"}`, or a list or
+    object argument as a JSON string. Anything else is left for validation to judge."""
+    properties = (schema or {}).get("properties", {})
+    wrapped = arguments.get("params")
+    if set(arguments) == {"params"} and "params" not in properties:
+        if isinstance(wrapped, str):
+            try:
+                wrapped = json.loads(wrapped)
+            except ValueError:
+                raise BridgeError(
+                    "'params' is not valid JSON; send the tool's arguments as an object"
+                ) from None
+        if isinstance(wrapped, dict):
+            arguments = wrapped
+    unwrapped = dict(arguments)
+    for name, value in arguments.items():
+        if isinstance(value, str) and value[:1] in ("[", "{") and _expects_structure(properties.get(name)):
+            with contextlib.suppress(ValueError):  # if it is not JSON, validation says what is wrong
+                unwrapped[name] = json.loads(value)
+    return unwrapped
+
+
+def _explain_invalid(tool: str, error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        problems.append(f"{where}: {item['msg'].removeprefix('Value error, ')}")
+    return f"invalid arguments for {tool}: {'; '.join(problems)}. Fix them and call again."
+
+
+class HubServer(MCPServer):
+    async def list_tools(self) -> list[Tool]:
+        caller = await resolve_caller()
+        return [tool for tool in await super().list_tools() if self._permits(caller, tool.name)]
+
+    @staticmethod
+    def _permits(caller: Caller, name: str) -> bool:
+        declared = TOOLS.get(name)
+        return declared is not None and allows(caller.tier, declared.tier)
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        caller = await resolve_caller()
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            if not self._permits(caller, name):
+                declared = TOOLS.get(name)
+                if declared is None:
+                    raise ToolError(f"there is no tool {name!r}; tools/list shows the ones you may call")
+                raise ToolError(
+                    f"{name} needs the {declared.tier} tier and you are limited to {caller.tier}; "
+                    "ask the hub's owner to raise your tier"
+                )
+            registered = self._tool_manager.get_tool(name)
+            arguments = unwrap_arguments(arguments, registered.parameters if registered else None)
+            with acting_as(caller):
+                return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError as exc:
+            error = str(exc)
+            raise
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                exc = ToolError(_explain_invalid(name, cause))
+            elif isinstance(cause, ToolError):
+                exc = ToolError(str(cause))  # the tool's own message, without the SDK's prefix
+            error = str(exc)
+            raise exc from cause
+        finally:
+            audit.record(caller, name, arguments, error, (time.perf_counter() - started) * 1000)
+
+
+def build_server() -> HubServer:
+    server = HubServer(
         name="tmuxhub",
-        instructions="Drive tmux sessions on the owner's machine: read panes, send prompts, wait for output.",
+        instructions=INSTRUCTIONS,
         token_verifier=DjangoTokenVerifier(),
         auth=AuthSettings(
             issuer_url=settings.PUBLIC_URL,
@@ -32,14 +136,28 @@ def build_server() -> MCPServer:
             required_scopes=["mcp"],
         ),
     )
-
     for tool in TOOLS.values():
         server.add_tool(tool.fn, name=tool.name, annotations=tool.annotations)
+    resources.register(server)
     return server
 
 
+def _flushing_audit(
+    lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]],
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def wrapped(app: Starlette) -> AsyncIterator[None]:
+        async with lifespan(app):
+            try:
+                yield
+            finally:
+                await audit.flush()
+
+    return wrapped
+
+
 def build_mcp_app() -> Starlette:
-    return build_server().streamable_http_app(
+    app = build_server().streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
         json_response=True,
@@ -49,3 +167,6 @@ def build_mcp_app() -> Starlette:
             allowed_origins=settings.TMUXHUB_MCP_ALLOWED_ORIGINS,
         ),
     )
+    # Audit rows are written after each call's answer: write the last ones before the process exits.
+    app.router.lifespan_context = _flushing_audit(app.router.lifespan_context)
+    return app

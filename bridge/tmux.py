@@ -1,17 +1,33 @@
-"""The tmux service layer: the only module that imports libtmux or runs tmux.
+"""The tmux service layer: the only module that talks to tmux.
 
-Every call is bounded by `TMUXHUB_TMUX_TIMEOUT` and is synchronous; async callers run it in a
-worker thread (`asyncio.to_thread`) so a slow tmux never blocks the event loop.
+Every tmux call is one `tmux` process with an argv list (never a shell string), confined to the
+configured socket and bounded by `TMUXHUB_TMUX_TIMEOUT`. Async callers get coroutines that run the
+process in a worker thread, so a slow tmux never blocks the event loop.
+
+Why not libtmux's object model here: its `tmux_cmd` has no timeout, and a lookup such as
+`server.panes.get(pane_id=...)` spawns several tmux processes where one `capture-pane` or
+`list-panes -F` does. libtmux stays the tests' handle on the server (`hub_server()`), and formats,
+targets and flags below follow its names. `capture()` is the hot path and the one place to switch
+to a persistent control-mode connection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import secrets
 import subprocess
+from collections.abc import Sequence
+from typing import Literal
 
 import libtmux
 from django.conf import settings
 
 from .exceptions import BridgeError
+from .schemas import PaneInfo, SessionInfo, WindowInfo
+
+SEP = "\x1f"  # between format fields: tmux passes it through, and no name we accept contains it
+_NO_SERVER = ("no server running", "error connecting to", "No such file or directory")
 
 
 def socket_args() -> list[str]:
@@ -22,7 +38,17 @@ def socket_args() -> list[str]:
     return ["-S", socket] if "/" in socket else ["-L", socket]
 
 
+def socket_path() -> str:
+    """The socket file the hub's tmux server listens on (what `$TMUX` names inside its panes)."""
+    socket = settings.TMUXHUB_TMUX_SOCKET
+    if "/" in socket:
+        return os.path.realpath(socket)
+    folder = os.environ.get("TMUX_TMPDIR", "/tmp")  # noqa: S108 (tmux's own default)
+    return os.path.realpath(os.path.join(folder, f"tmux-{os.getuid()}", socket or "default"))
+
+
 def hub_server() -> libtmux.Server:
+    """libtmux's view of the hub's server, for callers that want its object model (tests, bench)."""
     socket = settings.TMUXHUB_TMUX_SOCKET
     if not socket:
         return libtmux.Server()
@@ -31,21 +57,296 @@ def hub_server() -> libtmux.Server:
     return libtmux.Server(socket_name=socket)
 
 
-def ping() -> int:
-    """Number of sessions on the hub's tmux server; raises BridgeError when it does not answer."""
+def run_sync(args: Sequence[str], stdin: bytes | None = None) -> str:
+    """Run one tmux command on the hub's socket; its stdout, or BridgeError with tmux's complaint."""
     try:
         result = subprocess.run(
-            ["tmux", *socket_args(), "list-sessions", "-F", "#{session_id}"],
+            ["tmux", *socket_args(), *args],
+            input=stdin,
             capture_output=True,
-            text=True,
             timeout=settings.TMUXHUB_TMUX_TIMEOUT,
             check=False,
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BridgeError(f"tmux did not answer: {exc}. Is tmux installed and the socket reachable?") from exc
-    if result.returncode != 0:
+    except subprocess.TimeoutExpired as exc:
         raise BridgeError(
-            f"no tmux server on the configured socket ({result.stderr.strip()}); start one with "
-            f"`tmux {' '.join(socket_args())} new -d`"
+            f"tmux did not answer within {settings.TMUXHUB_TMUX_TIMEOUT:g}s; it may be stuck, try again"
+        ) from exc
+    except OSError as exc:
+        raise BridgeError(f"cannot run tmux ({exc}); is tmux installed on the hub's machine?") from exc
+    if result.returncode != 0:
+        error = result.stderr.decode(errors="replace").strip() or f"exit status {result.returncode}"
+        raise BridgeError(_explain(error))
+    return result.stdout.decode(errors="replace")
+
+
+async def run(*args: str, stdin: bytes | None = None) -> str:
+    return await asyncio.to_thread(run_sync, args, stdin)
+
+
+def _explain(error: str) -> str:
+    if any(marker in error for marker in _NO_SERVER):
+        return "no tmux server is running on the hub's socket; create a session first (create_session)"
+    if error.startswith(("can't find", "no such")):
+        return f"tmux says: {error}. List what exists with tmux_list_sessions, list_windows or list_panes."
+    return f"tmux says: {error}"
+
+
+def ping() -> int:
+    """Number of sessions on the hub's tmux server; raises BridgeError when it does not answer."""
+    return len(run_sync(["list-sessions", "-F", "#{session_id}"]).split())
+
+
+def exact(target: str) -> str:
+    """A validated target (see `schemas`) in the form tmux matches exactly, never by prefix."""
+    return target if target[0] in "$@%" else f"={target}"
+
+
+def _rows(output: str, width: int) -> list[list[str]]:
+    rows = [line.split(SEP) for line in output.splitlines() if line]
+    return [row for row in rows if len(row) == width]
+
+
+async def _list(*args: str, fields: Sequence[str]) -> list[list[str]]:
+    try:
+        output = await run(*args, "-F", SEP.join(f"#{{{field}}}" for field in fields))
+    except BridgeError as exc:
+        if "no tmux server" in str(exc):
+            return []
+        raise
+    return _rows(output, len(fields))
+
+
+SESSION_FIELDS = (
+    "session_id",
+    "session_name",
+    "session_windows",
+    "session_attached",
+    "session_created",
+    "session_activity",
+)
+
+
+async def list_sessions() -> list[SessionInfo]:
+    rows = await _list("list-sessions", fields=SESSION_FIELDS)
+    return [
+        SessionInfo(
+            id=r[0], name=r[1], windows=int(r[2]), attached=r[3] != "0", created=int(r[4]), activity=int(r[5])
         )
-    return len(result.stdout.split())
+        for r in rows
+    ]
+
+
+WINDOW_FIELDS = (
+    "session_name",
+    "session_id",
+    "window_id",
+    "window_index",
+    "window_name",
+    "window_active",
+    "window_panes",
+    "window_layout",
+    "window_zoomed_flag",
+)
+
+
+async def list_windows(session: str | None = None) -> list[WindowInfo]:
+    scope = ["-t", exact(session)] if session else ["-a"]
+    rows = await _list("list-windows", *scope, fields=WINDOW_FIELDS)
+    return [
+        WindowInfo(
+            session=r[0],
+            session_id=r[1],
+            id=r[2],
+            index=int(r[3]),
+            name=r[4],
+            active=r[5] == "1",
+            panes=int(r[6]),
+            layout=r[7],
+            zoomed=r[8] == "1",
+            target=f"{r[0]}:{r[3]}",
+        )
+        for r in rows
+    ]
+
+
+PANE_FIELDS = (
+    "session_name",
+    "session_id",
+    "window_id",
+    "window_index",
+    "window_name",
+    "pane_id",
+    "pane_index",
+    "pane_active",
+    "pane_current_command",
+    "pane_current_path",
+    "pane_pid",
+    "pane_width",
+    "pane_height",
+    "pane_title",
+    "pane_dead",
+    "alternate_on",
+)
+
+
+async def list_panes(*, session: str | None = None, window: str | None = None) -> list[PaneInfo]:
+    if window:
+        scope = ["-t", exact(window)]
+    elif session:
+        scope = ["-s", "-t", exact(session)]
+    else:
+        scope = ["-a"]
+    rows = await _list("list-panes", *scope, fields=PANE_FIELDS)
+    return [
+        PaneInfo(
+            session=r[0],
+            session_id=r[1],
+            window_id=r[2],
+            window_index=int(r[3]),
+            window_name=r[4],
+            id=r[5],
+            index=int(r[6]),
+            active=r[7] == "1",
+            current_command=r[8],
+            current_path=r[9],
+            pid=int(r[10] or 0),
+            width=int(r[11]),
+            height=int(r[12]),
+            title=r[13],
+            dead=r[14] == "1",
+            full_screen=r[15] == "1",
+            target=f"{r[0]}:{r[3]}.{r[6]}",
+        )
+        for r in rows
+    ]
+
+
+async def display(target: str, *fields: str) -> list[str]:
+    """Values of tmux format fields (our constants, never caller input) for one pane or window."""
+    output = await run("display-message", "-p", "-t", exact(target), SEP.join(f"#{{{f}}}" for f in fields))
+    values = output.rstrip("\n").split(SEP)
+    if len(values) != len(fields):
+        raise BridgeError(f"unexpected answer from tmux for {target}; try again")
+    return values
+
+
+async def pane_id(target: str) -> str:
+    return (await display(target, "pane_id"))[0]
+
+
+async def capture(target: str, lines: int, *, ansi: bool = False) -> list[str]:
+    """The pane's last `lines` lines, oldest first: wrapped lines joined, trailing blank lines dropped.
+
+    tmux's `-S -N` gives N history lines *plus* the screen, so the tail is cut here to exactly N.
+    """
+    args = ["capture-pane", "-p", "-J", "-t", exact(target), "-S", f"-{lines}"]
+    if ansi:
+        args.append("-e")
+    rows = [row.rstrip() for row in (await run(*args)).split("\n")]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows[-lines:]
+
+
+async def screen(target: str) -> tuple[list[str], int]:
+    """The visible screen, row by row (not joined), and the cursor's row."""
+    output = await run(
+        "capture-pane",
+        "-p",
+        "-t",
+        exact(target),
+        ";",
+        "display-message",
+        "-p",
+        "-t",
+        exact(target),
+        "#{cursor_y}",
+    )
+    *rows, cursor = output.rstrip("\n").split("\n")
+    return rows, int(cursor)
+
+
+async def paste(target: str, text: str) -> None:
+    """Type `text` as one bracketed paste (when the program asked for it): exact, any first char."""
+    buffer = f"tmuxhub-{secrets.token_hex(6)}"
+    await run(
+        "load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-p", "-b", buffer, "-t", exact(target),
+        stdin=text.encode(),
+    )  # fmt: skip
+
+
+async def send_literal(target: str, text: str) -> None:
+    await run("send-keys", "-t", exact(target), "-l", "--", text)
+
+
+async def send_keys(target: str, keys: Sequence[str], repeat: int = 1) -> None:
+    await run("send-keys", "-t", exact(target), "-N", str(repeat), "--", *keys)
+
+
+def own_pane() -> str | None:
+    """The pane this hub runs in, when it runs inside a pane of its own tmux server."""
+    inside = os.environ.get("TMUX", "")
+    pane = os.environ.get("TMUX_PANE", "")
+    if not inside or not pane:
+        return None
+    return pane if os.path.realpath(inside.split(",")[0]) == socket_path() else None
+
+
+async def refuse_own_pane(kind: Literal["pane", "window", "session"], target: str) -> None:
+    """BridgeError when the target is, or holds, the hub's own pane: killing it would kill the hub."""
+    own = own_pane()
+    if own is None:
+        return
+    if kind == "pane":
+        panes = [await pane_id(target)]
+    else:
+        scope = ["-s", "-t", exact(target)] if kind == "session" else ["-t", exact(target)]
+        panes = (await run("list-panes", *scope, "-F", "#{pane_id}")).split()
+    if own in panes:
+        raise BridgeError(
+            f"refusing to kill {kind} {target}: the hub itself runs in pane {own}. Pick another."
+        )
+
+
+async def new_session(
+    name: str | None, command: str | None, directory: str | None, width: int, height: int
+) -> SessionInfo:
+    args = ["new-session", "-d", "-P", "-F", "#{session_id}", "-x", str(width), "-y", str(height)]
+    if name:
+        args += ["-s", name]
+    if directory:
+        args += ["-c", directory]
+    if command:
+        args.append(command)
+    session_id = (await run(*args)).strip()
+    return next(s for s in await list_sessions() if s.id == session_id)
+
+
+async def new_window(
+    session: str, name: str | None, command: str | None, directory: str | None
+) -> WindowInfo:
+    args = ["new-window", "-d", "-P", "-F", "#{window_id}", "-t", exact(session) + ":"]
+    if name:
+        args += ["-n", name]
+    if directory:
+        args += ["-c", directory]
+    if command:
+        args.append(command)
+    window_id = (await run(*args)).strip()
+    return next(w for w in await list_windows(window_id) if w.id == window_id)
+
+
+async def split(
+    target: str, direction: str, percent: int | None, command: str | None, directory: str | None
+) -> PaneInfo:
+    flag = {"right": ["-h"], "left": ["-h", "-b"], "below": ["-v"], "above": ["-v", "-b"]}[direction]
+    args = ["split-window", "-d", "-P", "-F", "#{pane_id}", *flag, "-t", exact(target)]
+    if percent:
+        args += ["-l", f"{percent}%"]
+    if directory:
+        args += ["-c", directory]
+    if command:
+        args.append(command)
+    new_id = (await run(*args)).strip()
+    window = (await display(new_id, "window_id"))[0]
+    return next(p for p in await list_panes(window=window) if p.id == new_id)

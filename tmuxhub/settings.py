@@ -311,6 +311,8 @@ if TMUXHUB_SAFETY_TIER not in ("readonly", "mutating", "destructive"):
 TMUXHUB_TMUX_TIMEOUT = env.float("TMUXHUB_TMUX_TIMEOUT", default=5.0)
 TMUXHUB_CAPTURE_MAX_LINES = env.int("TMUXHUB_CAPTURE_MAX_LINES", default=2000)
 TMUXHUB_CAPTURE_MAX_BYTES = env.int("TMUXHUB_CAPTURE_MAX_BYTES", default=256 * 1024)
+# How long capture_since remembers what a user last read of a pane.
+TMUXHUB_READ_MARK_SECONDS = env.int("TMUXHUB_READ_MARK_SECONDS", default=7 * 24 * 3600)
 # Origins a browser-based MCP client may call /mcp from (DNS-rebinding protection).
 TMUXHUB_MCP_ALLOWED_ORIGINS = [
     *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),

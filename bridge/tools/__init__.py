@@ -1,3 +1,4 @@
 """The tmux tools, one module per object they act on; importing this package declares them all."""
 
-from . import sessions  # noqa: F401
+from . import keyboard, panes, sessions, waits, windows  # noqa: F401
+from . import ssh  # noqa: F401

@@ -1,0 +1,76 @@
+"""Writing the audit log without slowing calls down.
+
+`record()` queues the row and returns at once; one writer task per process inserts whatever has
+queued (a batch under load, a single row otherwise) off the event loop. A failed write is retried;
+`flush()` (run at shutdown) waits for the queue to empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import sync_to_async
+
+from .context import Caller
+from .models import ToolCall
+
+logger = logging.getLogger(__name__)
+
+RETRIES = 5
+_queue: list[ToolCall] = []
+_writer: asyncio.Task[None] | None = None
+
+
+def digest(arguments: Any) -> str:
+    canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(caller: Caller, tool: str, arguments: Any, error: str | None, duration_ms: float) -> None:
+    global _writer
+    _queue.append(
+        ToolCall(
+            user_id=caller.user_id,
+            username=caller.username,
+            client_id=caller.client_id[:255],
+            tool=tool[:100],
+            arguments_digest=digest(arguments),
+            outcome=ToolCall.ERROR if error is not None else ToolCall.OK,
+            error=(error or "")[:500],
+            duration_ms=round(duration_ms, 3),
+        )
+    )
+    if _writer is None or _writer.done():
+        _writer = asyncio.get_running_loop().create_task(_drain())
+
+
+_insert = sync_to_async(ToolCall.objects.bulk_create, thread_sensitive=False)
+
+
+async def _drain() -> None:
+    failures = 0
+    while _queue:
+        batch = _queue[:]
+        del _queue[: len(batch)]
+        try:
+            await _insert(batch)
+            failures = 0
+        except Exception:
+            failures += 1
+            if failures > RETRIES:
+                logger.exception("audit log: dropped %d rows after %d failed writes", len(batch), failures)
+                failures = 0
+                continue
+            logger.warning("audit log: write of %d rows failed; retrying", len(batch), exc_info=True)
+            _queue[:0] = batch
+            await asyncio.sleep(0.2 * 2**failures)
+
+
+async def flush() -> None:
+    """Wait until every queued row is written (at shutdown)."""
+    if _writer is not None and not _writer.done():
+        await _writer

@@ -1,0 +1,125 @@
+"""Reading what a pane shows: what is new since an earlier look, where typed text sits, secrets.
+
+Pure functions on lists of lines, so the rules are easy to read and to test without tmux.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from difflib import SequenceMatcher
+
+import regex
+from django.conf import settings
+
+from .exceptions import BridgeError
+
+DIGEST = 4  # bytes per line fingerprint: 2000 lines fit in 8 KB of cache
+
+
+def fingerprints(lines: list[str]) -> bytes:
+    """Stable (cross-process) fingerprints of lines, concatenated."""
+    return b"".join(hashlib.blake2b(line.encode(), digest_size=DIGEST).digest() for line in lines)
+
+
+def split_fingerprints(packed: bytes) -> list[bytes]:
+    return [packed[i : i + DIGEST] for i in range(0, len(packed), DIGEST)]
+
+
+def new_lines(before: bytes, lines: list[str]) -> tuple[list[str], bool]:
+    """The lines that were not there before (appended output, redrawn rows), in screen order.
+
+    The second value is True when nothing of the earlier look is left: the output outran the
+    window (or the pane was cleared), so some new lines may be missing.
+    """
+    old = split_fingerprints(before)
+    current = split_fingerprints(fingerprints(lines))
+    matcher = SequenceMatcher(None, old, current, autojunk=False)
+    fresh: list[str] = []
+    kept = False
+    for op, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            kept = True
+        elif op in ("insert", "replace"):
+            fresh.extend(lines[j1:j2])
+    while fresh and not fresh[-1]:
+        fresh.pop()
+    return fresh, bool(old) and bool(lines) and not kept
+
+
+def cap_bytes(lines: list[str], max_bytes: int | None = None) -> tuple[list[str], bool]:
+    """The newest lines that fit in `max_bytes` (TMUXHUB_CAPTURE_MAX_BYTES); True when some were cut."""
+    budget = max_bytes or settings.TMUXHUB_CAPTURE_MAX_BYTES
+    kept: list[str] = []
+    for line in reversed(lines):
+        budget -= len(line.encode()) + 1
+        if budget < 0:
+            return kept[::-1], True
+        kept.append(line)
+    return kept[::-1], False
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def tail_of(text: str, size: int = 16) -> str:
+    """The end of the last non-blank line of `text`, whitespace squashed: what an input line shows last."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return _squash(lines[-1])[-size:] if lines else ""
+
+
+def shows(rows: list[str], i: int, tail: str) -> bool:
+    """Whether row `i` shows `tail`, also when it wrapped there from the row above."""
+    if not 0 <= i < len(rows):
+        return False
+    here = _squash(rows[i])
+    joined = _squash(rows[i - 1].rstrip() + rows[i].lstrip()) if i > 0 else here
+    return tail in here or tail in joined
+
+
+def row_showing(rows: list[str], tail: str, cursor: int) -> int | None:
+    """The row where typed text ending in `tail` sits: the cursor's row if it shows it, else the lowest."""
+    if shows(rows, cursor, tail):
+        return cursor
+    return next((i for i in range(len(rows) - 1, -1, -1) if shows(rows, i, tail)), None)
+
+
+SECRET_NAME = re.compile(
+    r"(SECRET|TOKEN|PASS(WORD|WD)?|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|DSN)", re.I
+)
+SECRET_VALUE = re.compile(
+    r"(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[\w-]{10,}|"
+    r"AKIA[0-9A-Z]{16}|eyJ[\w-]{10,}\.[\w-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY|://[^/\s:]+:[^@\s]+@)"
+)
+
+
+def looks_secret(name: str, value: str) -> bool:
+    """True for values that should not leave the machine: by name, or by the shape of known tokens."""
+    return bool(SECRET_NAME.search(name) or SECRET_VALUE.search(value))
+
+
+def line_matcher(pattern: str, *, is_regex: bool, ignore_case: bool):
+    """A predicate on lines: literal substring by default, or a regular expression.
+
+    Patterns come from callers, so a regex search is bounded in time (the `regex` module's timeout):
+    a pathological pattern gets an error instead of pinning a CPU.
+    """
+
+    flags = regex.IGNORECASE if ignore_case else 0
+    try:
+        compiled = regex.compile(pattern if is_regex else regex.escape(pattern), flags)
+    except regex.error as exc:
+        raise BridgeError(
+            f"pattern is not a valid regular expression ({exc}); fix it or set regex=false"
+        ) from exc
+
+    def matches(line: str) -> bool:
+        try:
+            return compiled.search(line, timeout=0.05) is not None
+        except TimeoutError as exc:
+            raise BridgeError(
+                "pattern is too slow to match (catastrophic backtracking); simplify it"
+            ) from exc
+
+    return matches

@@ -1,0 +1,173 @@
+"""Tools that type into panes: prompts for TUIs such as Claude Code, named keys, shell commands."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from typing import Annotated
+
+from django.conf import settings
+from pydantic import AfterValidator, Field
+
+from bridge import tmux
+from bridge.exceptions import BridgeError
+from bridge.registry import hub_tool
+from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds
+from bridge.screen import cap_bytes, row_showing, shows, tail_of
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+VERIFY_SECONDS = 1.5
+
+
+def _refuse_control(text: str, hint: str) -> None:
+    if CONTROL.search(text):
+        raise BridgeError(f"text contains control characters (escape, carriage return...); {hint}")
+
+
+async def _text_left(pane: str, tail: str, row: int, followed_cursor: bool) -> bool:
+    """Poll until the typed text is gone from the input line (True) or VERIFY_SECONDS pass (False).
+
+    When the text sat on the cursor's row, "gone" means the cursor's row no longer shows it (a shell
+    moves on to a new line; a TUI empties its box). Otherwise the row it sat on must stop showing it.
+    """
+    deadline = time.monotonic() + VERIFY_SECONDS
+    while True:
+        await asyncio.sleep(0.1)
+        rows, cursor = await tmux.screen(pane)
+        if not shows(rows, cursor if followed_cursor else row, tail):
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
+@hub_tool("mutating", title="Send a prompt to a pane")
+async def tmux_send_prompt(
+    pane: PaneTarget,
+    text: Annotated[str, Field(min_length=1, max_length=65536, description="Sent literally, as typed.")],
+    enter: Annotated[bool, Field(description="Press Enter after the text, and verify it was taken.")] = True,
+    settle_ms: Annotated[int, Field(ge=0, le=5000, description="Pause between the text and Enter.")] = 150,
+) -> PromptResult:
+    """Type text into a pane as one bracketed paste (exact, even when it starts with '-'), then Enter.
+
+    Made for Claude Code and other full-screen programs: after Enter it checks that the text left the
+    input line, presses Enter once more if not, and says whether it `verified`.
+    """
+    _refuse_control(text, "send keys like Escape or C-c with send_keys")
+    await tmux.paste(pane, text)
+    if not enter:
+        return PromptResult(
+            pane=pane, submitted=False, verified=False, attempts=0, detail="typed; Enter not sent"
+        )
+    settle = settle_ms / 1000
+    await asyncio.sleep(settle)
+    tail = tail_of(text)
+    rows, cursor = await tmux.screen(pane)
+    row = row_showing(rows, tail, cursor) if tail else None
+    if row is None:
+        # Long pastes are often shown collapsed ("[Pasted text +20 lines]"): watch the cursor's row instead.
+        row, tail = cursor, " ".join(rows[cursor].split()) if 0 <= cursor < len(rows) else ""
+    for attempt in (1, 2):
+        await tmux.send_keys(pane, ["Enter"])
+        if not tail:
+            return PromptResult(
+                pane=pane, submitted=True, verified=False, attempts=attempt,
+                detail="Enter sent; the input line was blank, so there was nothing to verify against",
+            )  # fmt: skip
+        if await _text_left(pane, tail, row, followed_cursor=row == cursor):
+            return PromptResult(
+                pane=pane, submitted=True, verified=True, attempts=attempt, detail="the program took the text"
+            )
+        await asyncio.sleep(settle)
+    return PromptResult(
+        pane=pane, submitted=True, verified=False, attempts=2,
+        detail="the text is still on the input line after two Enters; look with capture_pane",
+    )  # fmt: skip
+
+
+KEY = re.compile(
+    r"^((C|M|S)-)*([!-:<-~]|Escape|Enter|Tab|BTab|BSpace|Space|Up|Down|Left|Right|Home|End|"
+    r"PageUp|PageDown|PgUp|PgDn|PPage|NPage|IC|DC|Insert|Delete|F([1-9]|1[0-2]))$"
+)
+
+
+def _check_key(key: str) -> str:
+    if not KEY.match(key):
+        raise ValueError(
+            f"{key[:40]!r} is not a key name: use e.g. C-c, Escape, Enter, Tab, Up, Down, PageUp, F5, M-x, "
+            "or one printable character but ';'; send text with tmux_send_prompt"
+        )
+    return key
+
+
+Key = Annotated[
+    str, Field(max_length=16, json_schema_extra={"pattern": KEY.pattern}), AfterValidator(_check_key)
+]
+
+
+@hub_tool("mutating", title="Press keys in a pane")
+async def send_keys(
+    pane: PaneTarget,
+    keys: Annotated[
+        list[Key], Field(min_length=1, max_length=32, description="Key names, pressed in order.")
+    ],
+    repeat: Annotated[int, Field(ge=1, le=100)] = 1,
+) -> KeysResult:
+    """Press named keys (C-c, Escape, Up, Enter, ...) in a pane; no Enter is added."""
+    await tmux.send_keys(pane, keys, repeat)
+    return KeysResult(pane=pane, keys=keys * repeat if repeat > 1 else keys)
+
+
+@hub_tool("mutating", title="Run a shell command in a pane")
+async def run_command(
+    pane: PaneTarget,
+    command: Annotated[str, Field(min_length=1, max_length=4096, description="One line of shell.")],
+    timeout: Seconds = 30,
+    max_lines: Annotated[int, Field(ge=1, le=2000)] = 500,
+) -> CommandResult:
+    """Run one shell command line at the pane's prompt; return its output and exit status.
+
+    The pane must show a POSIX-like shell prompt (bash, zsh, sh). The command is wrapped in unique
+    markers, visible in the pane, that delimit its output and carry `$?`.
+    """
+    _refuse_control(command, "give one line of shell")
+    if command.rstrip().endswith("&") and not command.rstrip().endswith("&&"):
+        raise BridgeError("a command ending in '&' cannot report its status; drop the '&' or use send_prompt")
+    if (await tmux.display(pane, "alternate_on"))[0] == "1":
+        raise BridgeError("the pane shows a full-screen program, not a shell prompt; use tmux_send_prompt")
+    token = secrets.token_hex(6)
+    begin = f"__TMUXHUB_BEGIN_{token}__"
+    end = re.compile(rf"^__TMUXHUB_END_{token}_(\d+)__$")
+    await tmux.send_literal(
+        pane,
+        f"printf '\\n__TMUXHUB_BEGIN_%s__\\n' {token}; {command}; "
+        f"printf '\\n__TMUXHUB_END_%s_%d__\\n' {token} \"$?\"",
+    )
+    await tmux.send_keys(pane, ["Enter"])
+    window = min(max_lines + 200, settings.TMUXHUB_CAPTURE_MAX_LINES)
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        lines = await tmux.capture(pane, window)
+        start = max((i + 1 for i, line in enumerate(lines) if line == begin), default=0)
+        status = next(
+            ((i, int(m.group(1))) for i in range(start, len(lines)) if (m := end.match(lines[i]))), None
+        )
+        finished = status is not None or time.monotonic() > deadline
+        if finished:
+            stop = status[0] if status else len(lines)
+            output = lines[start:stop]
+            if status and output and not output[-1]:
+                output.pop()  # the newline printed before the end marker
+            kept, truncated = cap_bytes(output[-max_lines:])
+            return CommandResult(
+                pane=pane,
+                completed=status is not None,
+                exit_status=status[1] if status else None,
+                output="\n".join(kept),
+                timed_out=status is None,
+                truncated=truncated or len(output) > max_lines or start == 0,
+            )
+        await asyncio.sleep(pause)
+        pause = min(pause * 1.5, 0.5)

@@ -1,0 +1,168 @@
+"""Tools that act on tmux panes: list, read, search, split, resize, kill."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Literal
+
+from django.conf import settings
+from pydantic import Field
+
+from bridge import marks, tmux
+from bridge.context import current_caller
+from bridge.exceptions import BridgeError
+from bridge.registry import hub_tool
+from bridge.schemas import (
+    Capture,
+    CaptureSince,
+    Changed,
+    Lines,
+    PaneInfo,
+    PaneList,
+    PaneTarget,
+    SearchMatch,
+    SearchResult,
+    SessionTarget,
+    ShellCommand,
+    StartDirectory,
+    WindowTarget,
+)
+from bridge.screen import cap_bytes, fingerprints, line_matcher, new_lines
+
+
+@hub_tool("readonly", title="List tmux panes", idempotent=True)
+async def list_panes(
+    session: SessionTarget | None = None,
+    window: WindowTarget | None = None,
+    command: Annotated[
+        str | None, Field(max_length=64, description="Only panes running this program.")
+    ] = None,
+    active_only: bool = False,
+    full_screen: Annotated[
+        bool | None, Field(description="Only full-screen (true) or plain (false) panes.")
+    ] = None,
+) -> PaneList:
+    """List panes (all, or of a session or window), optionally filtered. Each has an id usable as target."""
+    panes = await tmux.list_panes(session=session, window=window)
+    if command is not None:
+        panes = [p for p in panes if p.current_command == command]
+    if active_only:
+        panes = [p for p in panes if p.active]
+    if full_screen is not None:
+        panes = [p for p in panes if p.full_screen == full_screen]
+    return PaneList(panes=panes)
+
+
+def _capture_result(pane: str, lines: list[str]) -> Capture:
+    kept, truncated = cap_bytes(lines)
+    return Capture(pane=pane, lines=kept, text="\n".join(kept), truncated=truncated)
+
+
+@hub_tool("readonly", title="Read a pane", idempotent=True)
+async def capture_pane(pane: PaneTarget, lines: Lines = 100, ansi: bool = False) -> Capture:
+    """The pane's last `lines` lines exactly (history included), colours stripped unless `ansi`."""
+    return _capture_result(pane, await tmux.capture(pane, lines, ansi=ansi))
+
+
+@hub_tool("readonly", title="Summarize a pane (last lines)", idempotent=True, name="tmux_get_summary")
+async def tmux_get_summary(pane: PaneTarget, lines: Lines = 50) -> Capture:
+    """The pane's last `lines` lines, plain text: a quick look at what a program is doing."""
+    return _capture_result(pane, await tmux.capture(pane, lines))
+
+
+@hub_tool("readonly", title="Read a pane's new output")
+async def capture_since(pane: PaneTarget, max_lines: Lines = 200) -> CaptureSince:
+    """Only the lines that are new since *your* last capture_since of this pane (saves tokens).
+
+    The first call returns the pane's last `max_lines` lines and sets your read mark.
+    """
+    user_id = current_caller().user_id
+    pane_id, window = await asyncio.gather(
+        tmux.pane_id(pane), tmux.capture(pane, settings.TMUXHUB_CAPTURE_MAX_LINES)
+    )
+    before = await marks.load(user_id, pane_id)
+    await marks.save(user_id, pane_id, fingerprints(window))
+    if before is None:
+        fresh, missed = window, False
+    else:
+        fresh, missed = new_lines(before, window)
+    kept, truncated = cap_bytes(fresh[-max_lines:])
+    return CaptureSince(
+        pane=pane_id,
+        lines=kept,
+        text="\n".join(kept),
+        truncated=truncated or len(fresh) > max_lines,
+        first_read=before is None,
+        missed=missed,
+    )
+
+
+MAX_SEARCHED_PANES = 100
+
+
+@hub_tool("readonly", title="Search pane contents", idempotent=True)
+async def search_panes(
+    pattern: Annotated[str, Field(min_length=1, max_length=200)],
+    regex: bool = False,
+    ignore_case: bool = False,
+    session: SessionTarget | None = None,
+    lines: Lines = 200,
+    max_matches: Annotated[int, Field(ge=1, le=500)] = 50,
+) -> SearchResult:
+    """Find text in what panes show (their last `lines` lines): literal by default, or a regex."""
+    matches = line_matcher(pattern, is_regex=regex, ignore_case=ignore_case)
+    panes = (await tmux.list_panes(session=session))[:MAX_SEARCHED_PANES]
+    captures = await asyncio.gather(*(tmux.capture(p.id, lines) for p in panes), return_exceptions=True)
+    found: list[SearchMatch] = []
+    for info, captured in zip(panes, captures, strict=True):
+        if isinstance(captured, BaseException):
+            continue  # the pane closed while we searched
+        for number, line in enumerate(captured, start=1):
+            if matches(line):
+                found.append(
+                    SearchMatch(pane=info.id, target=info.target, line_number=number, line=line[:1000])
+                )
+                if len(found) >= max_matches:
+                    return SearchResult(matches=found, panes_searched=len(panes), limited=True)
+    return SearchResult(matches=found, panes_searched=len(panes), limited=False)
+
+
+@hub_tool("mutating", title="Split a pane")
+async def split_window(
+    pane: PaneTarget,
+    direction: Literal["right", "left", "below", "above"] = "below",
+    percent: Annotated[int | None, Field(ge=5, le=95, description="Size of the new pane.")] = None,
+    command: ShellCommand | None = None,
+    start_directory: StartDirectory | None = None,
+) -> PaneInfo:
+    """Split a pane in two; the new pane runs your shell (or `command`). Returns the new pane."""
+    return await tmux.split(pane, direction, percent, command, start_directory)
+
+
+@hub_tool("mutating", title="Resize or zoom a pane", idempotent=True)
+async def resize_pane(
+    pane: PaneTarget,
+    width: Annotated[int | None, Field(ge=2, le=1000)] = None,
+    height: Annotated[int | None, Field(ge=2, le=500)] = None,
+    zoom: Annotated[bool | None, Field(description="true zooms the pane to fill its window.")] = None,
+) -> Changed:
+    """Set a pane's width and/or height in cells, or zoom/unzoom it."""
+    if width is None and height is None and zoom is None:
+        raise BridgeError("give width, height or zoom: nothing to change")
+    target = tmux.exact(pane)
+    if width is not None or height is not None:
+        size = [*(["-x", str(width)] if width else []), *(["-y", str(height)] if height else [])]
+        await tmux.run("resize-pane", "-t", target, *size)
+    if zoom is not None:
+        zoomed = (await tmux.display(pane, "window_zoomed_flag"))[0] == "1"
+        if zoomed != zoom:
+            await tmux.run("resize-pane", "-Z", "-t", target)
+    return Changed(detail=f"pane {pane} resized")
+
+
+@hub_tool("destructive", title="Kill a pane")
+async def kill_pane(pane: PaneTarget) -> Changed:
+    """Kill a pane and its program. Refuses the pane the hub runs in."""
+    await tmux.refuse_own_pane("pane", pane)
+    await tmux.run("kill-pane", "-t", tmux.exact(pane))
+    return Changed(detail=f"pane {pane} killed")
