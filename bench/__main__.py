@@ -1,0 +1,364 @@
+"""tmuxhub's benchmark: `python -m bench` (or `make bench`) measures, in one run on this machine,
+reading 100 lines of a tmux pane through every path and prints medians and ratios.
+
+    python -m bench                      # everything, a few minutes
+    python -m bench --quick              # small budgets, for a smoke run
+    python -m bench --only floor hub     # some parts: floor hub seeds prompt wait flood
+
+Everything is local: a tmux server on a socket of its own, tmuxhub under uvicorn with a throw-away
+SQLite data folder and a real access token, the seed servers from bench/.venv-seeds (made on first
+use), and a Redis at REDIS_URL (default redis://127.0.0.1:6379/15, keys prefixed and removed).
+Every loop stops at --calls calls or --seconds seconds, whichever comes first. Results go to
+bench/results/bench-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .timing import Budget, Result, measure_async, measure_sync, table
+from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, ensure_seed_venv, hub, tmux_world
+
+PARTS = ("floor", "hub", "seeds", "prompt", "wait", "flood")
+RESULTS = BASE_DIR / "bench" / "results"
+
+
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def machine() -> dict[str, str]:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )  # fmt: skip
+    tmux = subprocess.run(["tmux", "-V"], capture_output=True, text=True, timeout=10).stdout.strip()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "tmux": tmux,
+        "kernel": platform.release(),
+    }
+
+
+def floor_cases(world: Tmux, budget: Budget) -> list[Result]:
+    import libtmux
+
+    from bridge.control_mode import ControlClient
+
+    argv = world.capture_argv()
+    raw = measure_sync(
+        "raw `tmux capture-pane` subprocess",
+        lambda: subprocess.run(argv, capture_output=True, timeout=10, check=True),
+        budget,
+    )
+    pane = libtmux.Server(socket_path=world.socket).panes.get(pane_id=world.pane)
+    assert pane is not None
+    via_libtmux = measure_sync(
+        "libtmux `Pane.capture_pane`", lambda: pane.capture_pane(start=-PANE_ROWS), budget
+    )
+    control = ControlClient(["-S", world.socket], timeout=5)
+    try:
+        expected = subprocess.run(argv, capture_output=True, timeout=10, check=True).stdout.decode()
+        if control.capture_pane(world.pane, PANE_ROWS) != expected:
+            raise RuntimeError("control mode and the subprocess disagree on the pane's text")
+        via_control = measure_sync(
+            "tmux control mode (`bridge.control_mode`)",
+            lambda: control.capture_pane(world.pane, PANE_ROWS),
+            budget,
+        )
+    finally:
+        control.close()
+    return [raw, via_libtmux, via_control]
+
+
+async def hub_cases(running: Hub, world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
+    from .servers import http_sessions, tool_caller
+
+    results = []
+    for count in clients:
+        async with http_sessions(running.mcp_url, running.token, count) as sessions:
+            calls = [
+                tool_caller(s, "capture_pane", {"pane": world.pane, "lines": PANE_ROWS}, LAST_LINE)
+                for s in sessions
+            ]
+            progress(f"tmuxhub capture_pane over HTTP, {count} client(s)")
+            results.append(await measure_async("tmuxhub `capture_pane`, HTTP + OAuth token", calls, budget))
+    return results
+
+
+async def seed_cases(world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
+    from .servers import SEEDS, http_sessions, seed_http, stdio_session, tool_caller
+
+    results = []
+    for seed in SEEDS:
+        arguments = seed.arguments(world)
+        async with stdio_session(seed.stdio_argv, seed.env(world)) as session:
+            for count in clients:
+                progress(f"{seed.name} {seed.tool} over stdio, {count} concurrent request(s)")
+                calls = [tool_caller(session, seed.tool, arguments, LAST_LINE)] * count
+                results.append(
+                    await measure_async(
+                        f"{seed.name} `{seed.tool}`, stdio",
+                        calls,
+                        budget,
+                        note="one stdio session (a stdio server has one client); N requests in flight",
+                    )
+                )
+        with seed_http(seed, world) as url:
+            for count in clients:
+                progress(f"{seed.name} {seed.tool} over HTTP, {count} client(s)")
+                async with http_sessions(url, None, count) as sessions:
+                    calls = [tool_caller(s, seed.tool, arguments, LAST_LINE) for s in sessions]
+                    results.append(
+                        await measure_async(
+                            f"{seed.name} `{seed.tool}`, HTTP", calls, budget, note=seed.http_note
+                        )
+                    )
+    return results
+
+
+async def prompt_case(running: Hub, world: Tmux, budget: Budget) -> Result:
+    """`tmux_send_prompt` then `wait_for_idle` on a full-screen input box, as Claude drives Claude Code."""
+    from tests.hub import mcp_session, structured
+
+    rounds = min(budget.calls, 20)
+    result = Result(case="`tmux_send_prompt` + `wait_for_idle` (quiet 0.2 s), test TUI", clients=1)
+    verified = 0
+    async with mcp_session(running.mcp_url, running.token) as session:
+        started = time.perf_counter()
+        for i in range(rounds):
+            before = time.perf_counter()
+            sent = structured(
+                await session.call_tool("tmux_send_prompt", {"pane": world.tui_pane, "text": f"-bench {i}"})
+            )
+            idle = structured(
+                await session.call_tool(
+                    "wait_for_idle", {"pane": world.tui_pane, "quiet": 0.2, "timeout": 10}
+                )
+            )
+            result.latencies_ms.append((time.perf_counter() - before) * 1000)
+            verified += bool(sent.get("verified")) and bool(idle.get("idle"))
+            if time.perf_counter() - started > budget.seconds * 3:
+                break
+        result.seconds = time.perf_counter() - started
+    submitted = world.tui_log.read_text().splitlines() if world.tui_log.exists() else []
+    exact = [json.loads(line) for line in submitted] == [f"-bench {i}" for i in range(result.calls)]
+    result.errors = result.calls - verified
+    result.note = f"{verified}/{result.calls} verified; TUI received every prompt exactly: {exact}"
+    return result
+
+
+async def wait_case(running: Hub, world: Tmux, budget: Budget, waiters: int = 4) -> Result:
+    """capture_pane while `waiters` long `wait_for_idle` calls (on a pane that never goes quiet) are
+    in flight on other connections: they must not slow it down."""
+    from tests.hub import mcp_session
+
+    from .servers import tool_caller
+
+    async def long_wait() -> None:
+        async with mcp_session(running.mcp_url, running.token) as session:
+            arguments = {"pane": world.busy_pane, "quiet": 30, "timeout": budget.seconds + 3}
+            await session.call_tool("wait_for_idle", arguments)
+
+    waits = [asyncio.create_task(long_wait()) for _ in range(waiters)]
+    await asyncio.sleep(1)  # the waits are polling by now
+    async with mcp_session(running.mcp_url, running.token) as session:
+        call = tool_caller(session, "capture_pane", {"pane": world.pane, "lines": PANE_ROWS}, LAST_LINE)
+        result = await measure_async(
+            f"tmuxhub `capture_pane` while {waiters} `wait_for_idle` wait", [call], budget
+        )
+    still_waiting = sum(not task.done() for task in waits)
+    await asyncio.gather(*waits)
+    result.note = f"{still_waiting}/{waiters} waits still in flight when the loop ended"
+    return result
+
+
+def flood_case(quick: bool) -> dict[str, Any]:
+    from . import flood
+
+    ips, per_ip = (200, 10) if quick else (1000, 20)
+    progress(f"429 flood: {ips} IPs x {per_ip} requests (bench/flood.py)")
+    return flood.run(ips=ips, requests_per_ip=per_ip, workers=1, connections=64, limit=2)
+
+
+def _best(results: list[Result], prefix: str, clients: int) -> Result | None:
+    found = [r for r in results if r.case.startswith(prefix) and r.clients == clients and r.calls]
+    return min(found, key=lambda r: r.p50) if found else None
+
+
+def verdicts(results: list[Result], flood: dict[str, Any] | None) -> list[str]:
+    """The SPEC's performance targets, checked against this run's figures."""
+    lines = []
+    raw = _best(results, "raw", 1)
+    hub1 = _best(results, "tmuxhub `capture_pane`, HTTP", 1)
+    if raw and hub1:
+        gap = hub1.p50 - raw.p50
+        lines.append(f"tmuxhub p50 - raw subprocess p50 = {gap:+.2f} ms (target <= 3 ms): {_ok(gap <= 3)}")
+    for seed in ("libtmux-mcp", "mcp-ssh-tmux"):
+        for transport in ("stdio", "HTTP"):
+            other = next(
+                (
+                    r
+                    for r in results
+                    if r.case.startswith(seed) and r.case.endswith(transport) and r.clients == 1
+                ),
+                None,
+            )
+            if hub1 and other and other.calls:
+                lines.append(
+                    f"p50 vs {seed} {transport}: {hub1.p50:.2f} vs {other.p50:.2f} ms "
+                    f"(theirs {other.p50 / hub1.p50:.1f}x ours): {_ok(hub1.p50 <= other.p50)}"
+                )
+    hub32 = next(
+        (r for r in results if r.case.startswith("tmuxhub `capture_pane`, HTTP") and r.clients == 32), None
+    )
+    seeds32 = [r for r in results if r.clients == 32 and not r.case.startswith("tmuxhub") and r.calls]
+    if hub32 and seeds32:
+        best = max(seeds32, key=lambda r: r.per_second)
+        lines.append(
+            f"32 clients: {hub32.per_second:,.0f} calls/s, {hub32.errors} errors; best seed {best.case} "
+            f"{best.per_second:,.0f} calls/s ({hub32.per_second / best.per_second:.1f}x): "
+            f"{_ok(hub32.errors == 0 and hub32.per_second >= best.per_second)}"
+        )
+    during = next((r for r in results if "while" in r.case and r.calls), None)
+    if hub1 and during:
+        lines.append(
+            f"capture p50 during long waits {during.p50:.2f} ms vs {hub1.p50:.2f} ms alone: "
+            f"{_ok(during.p50 <= hub1.p50 * 1.5 + 1)}"
+        )
+    if flood:
+        met = flood["refused_per_second"] >= 2000 and flood["counts_exact"]
+        lines.append(
+            f"429 flood: {flood['refused_per_second']:,} rejected/s, counts exact: {flood['counts_exact']} "
+            f"(target >= 2,000/s, exact): {_ok(met)}"
+        )
+    return lines
+
+
+def _ok(passed: bool) -> str:
+    return "met" if passed else "NOT met"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS), help="parts to run")
+    parser.add_argument("--quick", action="store_true", help="small budgets: a smoke run")
+    parser.add_argument("--calls", type=int, help="most calls per case (default 2000, quick 200)")
+    parser.add_argument("--seconds", type=float, help="most seconds per case (default 5, quick 1.5)")
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
+    parser.add_argument("--profile", action="store_true", help="py-spy the hub during its 1-client case")
+    options = parser.parse_args(argv)
+    budget = Budget(
+        calls=options.calls or (200 if options.quick else 2000),
+        seconds=options.seconds or (1.5 if options.quick else 5.0),
+        warmup=10 if options.quick else 50,
+    )
+    if budget.calls < 1 or budget.seconds <= 0 or min(options.clients) < 1:
+        parser.error("--calls, --seconds and --clients must be positive")
+    parts = set(options.only)
+    about = machine()
+    progress(f"{about['cpus']} x {about['cpu']}, {about['tmux']}, Python {about['python']}")
+    results: list[Result] = []
+    flood: dict[str, Any] | None = None
+
+    with ExitStack() as stack:
+        world = stack.enter_context(tmux_world())
+        if "floor" in parts:
+            progress("floor: raw subprocess, libtmux, control mode")
+            results += floor_cases(world, budget)
+        if parts & {"hub", "prompt", "wait"}:
+            running = stack.enter_context(hub(world))
+            progress(f"tmuxhub up at {running.url} (pid {running.pid})")
+            profiler = _profile(running, budget) if options.profile else None
+            if "hub" in parts:
+                results += asyncio.run(hub_cases(running, world, budget, options.clients))
+            if profiler is not None:
+                profiler()
+            if "wait" in parts:
+                progress("capture_pane while long wait_for_idle calls are in flight")
+                results.append(asyncio.run(wait_case(running, world, budget)))
+            if "prompt" in parts:
+                progress("tmux_send_prompt + wait_for_idle round trips")
+                results.append(asyncio.run(prompt_case(running, world, budget)))
+        if "seeds" in parts:
+            ensure_seed_venv(progress)
+            results += asyncio.run(seed_cases(world, budget, options.clients))
+    if "flood" in parts:
+        flood = flood_case(options.quick)
+
+    floor = _best(results, "raw", 1)
+    print(
+        f"\n{about['date']} | {about['cpus']} x {about['cpu']} | {about['tmux']} | Python {about['python']}"
+    )
+    print(f"budget per case: {budget.calls} calls or {budget.seconds:g} s, {budget.warmup} warm-up calls\n")
+    print(table(results, floor))
+    for r in results:
+        if r.note or r.first_error:
+            print(f"- {r.case} ({r.clients}): {r.note} {r.first_error}".rstrip())
+    if flood:
+        print("\n429 flood (bench/flood.py): " + ", ".join(f"{k}={v}" for k, v in flood.items()))
+    lines = verdicts(results, flood)
+    if lines:
+        print("\nSPEC targets:\n" + "\n".join(f"- {line}" for line in lines))
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "machine": about,
+                "budget": vars(budget),
+                "results": [r.as_dict() for r in results],
+                "flood": flood,
+                "targets": lines,
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {out.relative_to(BASE_DIR)}")
+    return 0
+
+
+def _profile(running: Hub, budget: Budget) -> Callable[[], None]:
+    """Sample the hub with py-spy while its 1-client case runs; returns the function that stops it."""
+    from .world import SEEDS_VENV
+
+    ensure_seed_venv(progress)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"hub-profile-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.txt"
+    process = subprocess.Popen(
+        [
+            str(SEEDS_VENV / "bin" / "py-spy"), "record", "--pid", str(running.pid), "--format", "raw",
+            "--rate", "1000", "--duration", str(int(budget.seconds * 3) + 5), "--output", str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def stop() -> None:
+        process.terminate()
+        process.wait(timeout=30)
+        progress(f"profile (collapsed stacks) in {out.relative_to(BASE_DIR)}")
+
+    return stop
+
+
+if __name__ == "__main__":
+    sys.exit(main())
