@@ -1,13 +1,333 @@
-"""ASGI rate-limit middleware in front of the whole hub (Django views and `/mcp`)."""
+"""ASGI rate limiting in front of the whole hub (Django views and `/mcp`).
+
+Per request, at most one Redis pipeline round trip; a client already known to be refused (banned,
+or over its window) is answered 429 from this process's memory without touching Redis or Django,
+so a flood costs little. Rules:
+
+- a request with a *valid* bearer token is throttled per token and is never refused because of its
+  IP (a NAT neighbour's scanning must not lock a user out); validity is cached briefly by sha256;
+- everything else is throttled per IP; an invalid bearer is an auth failure for that IP;
+- exploit paths, many 404s and many auth failures ban the IP for `ABUSE_BAN_SECONDS`;
+- OAuth/MCP discovery paths (which Claude probes) have a budget of their own and never strike.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from django.conf import settings
+
+from tmuxhub.accounts.paths import is_public_auth_path
+
+from .categories import Reason, is_exploit_path
+from .clientip import client_ip, parse_networks
+from .collector import Collector
+from .store import Admission, MemoryStore, RedisStore, key_prefix
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_LOCAL_ENTRIES = 100_000
+REDIS_RETRY_SECONDS = 5.0
+
+
+class _Expiring:
+    """A bounded dict of values that expire (monotonic clock), for this process's caches."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Any, float]] = {}
+
+    def get(self, key: str, now: float) -> Any:
+        entry = self.items.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            del self.items[key]
+            return None
+        return entry[0]
+
+    def put(self, key: str, value: Any, until: float, now: float) -> None:
+        if len(self.items) >= MAX_LOCAL_ENTRIES:
+            self.items = {k: v for k, v in self.items.items() if v[1] > now}
+            if len(self.items) >= MAX_LOCAL_ENTRIES:
+                self.items.clear()
+        self.items[key] = (value, until)
 
 
 class RateLimitMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.proxies = parse_networks(settings.TMUXHUB_TRUSTED_PROXIES)
+        self.prefix = key_prefix()
+        self.memory = MemoryStore()
+        self.redis: RedisStore | None = None
+        self.redis_down_until = 0.0
+        self.collector: Collector | None = None
+        self.refused = _Expiring()  # "ip:<ip>" / "tok:<hash>" -> (reason, retry_at_wall_clock)
+        self.tokens = _Expiring()  # token sha256 -> valid?
+        self.allowlist: frozenset[str] = frozenset()
+        self.allowlist_checked = 0.0
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    # --- ASGI -------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._watch_lifespan(receive), send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        ip = client_ip(scope, self.proxies)
+        if ip is None:
+            await self.app(scope, receive, send)
+            return
+        # Downstream (Django's REMOTE_ADDR, the SDK) sees the real client, not the proxy.
+        peer = scope.get("client")
+        scope = {**scope, "client": (ip, peer[1] if peer else 0)}
+        await self._refresh_allowlist()
+        if ip in self.allowlist:
+            await self.app(scope, receive, send)
+            return
+
+        now = time.monotonic()
+        token = _bearer(scope)
+        token_hash = hashlib.sha256(token.encode()).hexdigest() if token else ""
+        valid = self.tokens.get(token_hash, now) if token else None
+        if token and valid is None:
+            valid = await self._check_token(ip, token, token_hash, now)
+        if valid:
+            await self._authenticated(scope, receive, send, token_hash, now)
+            return
+        await self._anonymous(scope, receive, send, ip, bool(token), now)
+
+    def _watch_lifespan(self, receive: Receive) -> Receive:
+        async def watched() -> dict[str, Any]:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                await self.close()
+            return message
+
+        return watched
+
+    async def close(self) -> None:
+        """Write every counted hit; called on lifespan shutdown (and by tests)."""
+        if self.collector is not None:
+            await self.collector.close()
+        if self.redis is not None:
+            await self.redis.close()
+            self.redis = None
+
+    # --- the two kinds of traffic -----------------------------------------------------------------
+
+    async def _authenticated(
+        self, scope: Scope, receive: Receive, send: Send, token_hash: str, now: float
+    ) -> None:
+        key = f"tok:{token_hash}"
+        if (known := self.refused.get(key, now)) is not None:
+            await _answer_429(send, known[1] - time.time())
+            return
+        # The IP's ban is deliberately not consulted: the bucket is the token's.
+        admission = await self._admit("-", key, settings.ABUSE_TOKEN_LIMIT, settings.ABUSE_TOKEN_WINDOW)
+        if admission.count > settings.ABUSE_TOKEN_LIMIT:
+            self.refused.put(
+                key, (Reason.THROTTLED, time.time() + admission.reset_in), now + admission.reset_in, now
+            )
+            await _answer_429(send, admission.reset_in)
+            return
         await self.app(scope, receive, send)
+
+    async def _anonymous(
+        self, scope: Scope, receive: Receive, send: Send, ip: str, bad_bearer: bool, now: float
+    ) -> None:
+        key = f"ip:{ip}"
+        if (known := self.refused.get(key, now)) is not None:
+            self._record(scope, ip, Reason.BANNED if known[0] != Reason.THROTTLED else Reason.THROTTLED)
+            await _answer_429(send, known[1] - time.time())
+            return
+        path = scope.get("path", "")
+        public = is_public_auth_path(path)
+        if public:
+            limit, window = settings.ABUSE_DISCOVERY_LIMIT, settings.ABUSE_ANON_WINDOW
+            bucket = f"disc:{ip}"
+        else:
+            limit, window = settings.ABUSE_ANON_LIMIT, settings.ABUSE_ANON_WINDOW
+            bucket = key
+        admission = await self._admit(ip, bucket, limit, window)
+        if admission.banned_for > 0:
+            until = min(admission.banned_for, settings.ABUSE_LOCAL_CACHE_SECONDS)
+            self.refused.put(
+                key, (admission.ban_reason, time.time() + admission.banned_for), now + until, now
+            )
+            self._record(scope, ip, Reason.BANNED)
+            await _answer_429(send, admission.banned_for)
+            return
+        if admission.count > limit:
+            self.refused.put(
+                key, (Reason.THROTTLED, time.time() + admission.reset_in), now + admission.reset_in, now
+            )
+            self._record(scope, ip, Reason.THROTTLED)
+            await _answer_429(send, admission.reset_in)
+            return
+        if not public:
+            if is_exploit_path(path) and await self._strike(
+                scope, ip, Reason.EXPLOIT, settings.ABUSE_MAX_EXPLOIT
+            ):
+                await _answer_429(send, settings.ABUSE_BAN_SECONDS)
+                return
+            if bad_bearer and await self._strike(
+                scope, ip, Reason.AUTH_FAILURE, settings.ABUSE_MAX_AUTH_FAILURES
+            ):
+                await _answer_429(send, settings.ABUSE_BAN_SECONDS)
+                return
+        status: list[int] = []
+
+        async def watched_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watched_send)
+        if status == [404] and not public:
+            await self._strike(scope, ip, Reason.NOT_FOUND, settings.ABUSE_MAX_404, refused=False)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    async def _strike(self, scope: Scope, ip: str, rule: str, limit: int, refused: bool = True) -> bool:
+        """Count a scanning signal; at `limit` in the strike window the IP is banned. True if banned now."""
+        window = settings.ABUSE_STRIKE_WINDOW
+        try:
+            store = self._store()
+            count = await store.strike(self.prefix, rule, ip, window)
+            if count >= limit:
+                await store.ban(self.prefix, ip, rule, settings.ABUSE_BAN_SECONDS)
+        except Exception as error:
+            self._redis_failed(error)
+            count = await self.memory.strike(self.prefix, rule, ip, window)
+            if count >= limit:
+                await self.memory.ban(self.prefix, ip, rule, settings.ABUSE_BAN_SECONDS)
+        if count < limit:
+            return False
+        now = time.monotonic()
+        self.refused.put(
+            f"ip:{ip}",
+            (rule, time.time() + settings.ABUSE_BAN_SECONDS),
+            now + min(settings.ABUSE_BAN_SECONDS, settings.ABUSE_LOCAL_CACHE_SECONDS),
+            now,
+        )
+        self._record(scope, ip, rule, refused=refused)
+        return True
+
+    async def _admit(self, ip: str, bucket: str, limit: int, window: int) -> Admission:
+        try:
+            return await self._store().admit(self.prefix, ip, bucket, window)
+        except Exception as error:
+            self._redis_failed(error)
+            return await self.memory.admit(self.prefix, ip, bucket, window)
+
+    def _store(self) -> RedisStore | MemoryStore:
+        if not settings.REDIS_URL or time.monotonic() < self.redis_down_until:
+            return self.memory
+        if self.redis is None:
+            self.redis = RedisStore(settings.REDIS_URL, settings.ABUSE_REDIS_TIMEOUT)
+        return self.redis
+
+    def _redis_failed(self, error: Exception) -> None:
+        # Keep serving on local limits; try Redis again in a few seconds.
+        if time.monotonic() >= self.redis_down_until:
+            log.warning(
+                "rate limiter: Redis failed (%s); using this process's limits for %ss",
+                error,
+                REDIS_RETRY_SECONDS,
+            )
+        self.redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        self.redis = None
+
+    async def _check_token(self, ip: str, token: str, token_hash: str, now: float) -> bool:
+        """Ask the token verifier (one DB query) unless this IP already failed too often."""
+        window = settings.ABUSE_STRIKE_WINDOW
+        try:
+            failures = await self._store().strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
+        except Exception as error:
+            self._redis_failed(error)
+            failures = await self.memory.strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
+        if failures >= settings.ABUSE_MAX_AUTH_FAILURES:
+            return False
+        from tmuxhub.accounts.verifier import DjangoTokenVerifier
+
+        valid = await DjangoTokenVerifier().verify_token(token) is not None
+        self.tokens.put(token_hash, valid, now + settings.ABUSE_TOKEN_CACHE_SECONDS, now)
+        return valid
+
+    async def _refresh_allowlist(self) -> None:
+        now = time.monotonic()
+        if now - self.allowlist_checked < settings.ABUSE_ALLOWLIST_REFRESH_SECONDS:
+            return
+        self.allowlist_checked = now
+        try:
+            self.allowlist = await asyncio.to_thread(_load_allowlist)
+        except Exception:
+            log.exception("rate limiter: could not read the allow-list; keeping the previous one")
+
+    def _record(self, scope: Scope, ip: str, reason: str, refused: bool = True) -> None:
+        if self.collector is None:
+            self.collector = Collector()
+        self.collector.record(
+            ip,
+            scope.get("method", ""),
+            scope.get("path", ""),
+            _header(scope, b"user-agent"),
+            reason,
+            refused,
+        )
+
+
+def _load_allowlist() -> frozenset[str]:
+    from django.db import close_old_connections
+
+    from .models import Offender
+
+    close_old_connections()
+    try:
+        return frozenset(
+            Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True)
+        )
+    finally:
+        close_old_connections()
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def _bearer(scope: Scope) -> str:
+    scheme, _, token = _header(scope, b"authorization").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+async def _answer_429(send: Send, retry_after: float) -> None:
+    seconds = max(1, int(retry_after + 0.999))
+    body = json.dumps({"error": "too_many_requests", "retry_after": seconds}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"retry-after", str(seconds).encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -329,6 +329,42 @@ ABUSEIPDB_DAILY_QUOTA = env.int("ABUSEIPDB_DAILY_QUOTA", default=1000)
 RIPESTAT_URL = env.str("RIPESTAT_URL", default="https://stat.ripe.net/data")
 HTTP_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
 
+# Throttles: requests per window (seconds) per anonymous IP, per discovery-probing IP, per valid token.
+ABUSE_ANON_LIMIT = env.int("ABUSE_ANON_LIMIT", default=120)
+ABUSE_ANON_WINDOW = env.int("ABUSE_ANON_WINDOW", default=60)
+ABUSE_DISCOVERY_LIMIT = env.int("ABUSE_DISCOVERY_LIMIT", default=300)
+ABUSE_TOKEN_LIMIT = env.int("ABUSE_TOKEN_LIMIT", default=1200)
+ABUSE_TOKEN_WINDOW = env.int("ABUSE_TOKEN_WINDOW", default=60)
+# Scanning rules: this many exploit-path hits / 404s / bad bearer tokens within the strike window ban
+# the IP for ABUSE_BAN_SECONDS (bans always expire).
+ABUSE_MAX_EXPLOIT = env.int("ABUSE_MAX_EXPLOIT", default=1)
+ABUSE_MAX_404 = env.int("ABUSE_MAX_404", default=30)
+ABUSE_MAX_AUTH_FAILURES = env.int("ABUSE_MAX_AUTH_FAILURES", default=10)
+ABUSE_STRIKE_WINDOW = env.int("ABUSE_STRIKE_WINDOW", default=600)
+ABUSE_BAN_SECONDS = env.int("ABUSE_BAN_SECONDS", default=3600)
+# Per-process caches in front of Redis: refusals, token validity, the admin's allow-list.
+ABUSE_LOCAL_CACHE_SECONDS = env.float("ABUSE_LOCAL_CACHE_SECONDS", default=5.0)
+ABUSE_TOKEN_CACHE_SECONDS = env.float("ABUSE_TOKEN_CACHE_SECONDS", default=60.0)
+ABUSE_ALLOWLIST_REFRESH_SECONDS = env.float("ABUSE_ALLOWLIST_REFRESH_SECONDS", default=10.0)
+ABUSE_REDIS_TIMEOUT = env.float("ABUSE_REDIS_TIMEOUT", default=0.25)
+# Collector: flush interval, flush early past this many distinct IPs, request samples kept.
+ABUSE_FLUSH_SECONDS = env.float("ABUSE_FLUSH_SECONDS", default=1.0)
+ABUSE_MAX_BUFFERED_IPS = env.int("ABUSE_MAX_BUFFERED_IPS", default=20000)
+ABUSE_SAMPLES_PER_FLUSH = env.int("ABUSE_SAMPLES_PER_FLUSH", default=5)
+ABUSE_SAMPLES_PER_OFFENDER = env.int("ABUSE_SAMPLES_PER_OFFENDER", default=50)
+# Pipeline: quiet seconds before enrichment, minutes between two reports of one IP, auto-submit.
+ABUSE_QUIET_SECONDS = env.int("ABUSE_QUIET_SECONDS", default=60)
+ABUSE_ENRICH_BACKOFF_SECONDS = env.int("ABUSE_ENRICH_BACKOFF_SECONDS", default=60)
+ABUSE_REPORT_INTERVAL_MINUTES = env.int("ABUSE_REPORT_INTERVAL_MINUTES", default=15)
+ABUSE_AUTO_REPORT = env.bool("ABUSE_AUTO_REPORT", default=False)
+# A report left `sending` this long (its worker died) is resumed by the sweep.
+ABUSE_SEND_LEASE_SECONDS = env.int("ABUSE_SEND_LEASE_SECONDS", default=120)
+ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE = {
+    "abuse-sweep-pending": {"task": "abuse.sweep_pending", "schedule": ABUSE_SWEEP_SECONDS},
+    "abuse-sweep-reports": {"task": "abuse.sweep_reports", "schedule": ABUSE_SWEEP_SECONDS},
+}
+
 # --- Logging --------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,155 @@
+"""Abuse review: pending, staged and reported offenders with their evidence, and the actions on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .categories import categories_for
+from .models import Enrichment, Offender, Report, RequestSample
+from .store import lift_ban
+from .tasks import enrich, submit
+
+
+class RequestSampleInline(admin.TabularInline):
+    model = RequestSample
+    extra = 0
+    can_delete = False
+    fields = ("at", "method", "path", "user_agent", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EnrichmentInline(admin.StackedInline):
+    model = Enrichment
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "asn",
+        "holder",
+        "prefix",
+        "country",
+        "rir",
+        "abuse_contact",
+        "looked_up_at",
+        "errors",
+        "attempts",
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReportInline(admin.TabularInline):
+    model = Report
+    extra = 0
+    can_delete = False
+    fields = ("state", "categories", "created_at", "reported_at", "attempts", "error", "response")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Offender)
+class OffenderAdmin(admin.ModelAdmin):
+    list_display = ("ip", "status", "hits", "country", "asn", "categories", "first_seen", "last_seen")
+    list_filter = ("status", "enrichment__country", "last_seen")
+    search_fields = ("ip", "enrichment__holder", "enrichment__asn", "note")
+    readonly_fields = (
+        "ip",
+        "hits",
+        "throttled_hits",
+        "banned_hits",
+        "exploit_hits",
+        "not_found_hits",
+        "auth_failures",
+        "sample_count",
+        "first_seen",
+        "last_seen",
+    )
+    fields = ("status", "note", *readonly_fields)
+    inlines = (EnrichmentInline, RequestSampleInline, ReportInline)
+    actions = ("enrich_now", "submit_reports", "dismiss", "allow_list")
+    date_hierarchy = "last_seen"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Offender]:
+        return super().get_queryset(request).select_related("enrichment")
+
+    @admin.display(description="country")
+    def country(self, obj: Offender) -> str:
+        return getattr(getattr(obj, "enrichment", None), "country", "")
+
+    @admin.display(description="ASN")
+    def asn(self, obj: Offender) -> str:
+        return getattr(getattr(obj, "enrichment", None), "asn", "")
+
+    @admin.display(description="categories")
+    def categories(self, obj: Offender) -> str:
+        return ", ".join(str(c) for c in categories_for(obj.reason_counts()))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Enrich now (RIPE Stat)")
+    def enrich_now(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
+        for pk in queryset.values_list("pk", flat=True):
+            enrich.delay_on_commit(pk, force=True)
+        self.message_user(request, f"Enrichment queued for {queryset.count()} offender(s).")
+
+    @admin.action(description="Submit to AbuseIPDB")
+    def submit_reports(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
+        from django.conf import settings
+
+        if not settings.ABUSEIPDB_KEY:
+            self.message_user(
+                request, "ABUSEIPDB_KEY is not set: add it to the environment and restart.", messages.ERROR
+            )
+            return
+        reportable = [o.pk for o in queryset if o.reportable]
+        for pk in reportable:
+            submit.delay_on_commit(pk)
+        skipped = queryset.count() - len(reportable)
+        note = f" ({skipped} private/reserved skipped)" if skipped else ""
+        self.message_user(request, f"{len(reportable)} report(s) queued{note}.")
+
+    @admin.action(description="Dismiss (do not report)")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
+        count = queryset.update(status=Offender.Status.DISMISSED)
+        self.message_user(request, f"{count} offender(s) dismissed.")
+
+    @admin.action(description="Allow-list IP (never throttle or ban)")
+    def allow_list(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
+        ips = list(queryset.values_list("ip", flat=True))
+        queryset.update(status=Offender.Status.ALLOWLISTED)
+        for ip in ips:
+            lift_ban(ip)
+        self.message_user(request, f"{len(ips)} IP(s) allow-listed; their bans are lifted.")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("offender", "state", "categories", "created_at", "reported_at", "attempts")
+    list_filter = ("state", "reported_at")
+    search_fields = ("offender__ip", "comment")
+    readonly_fields = (
+        "offender",
+        "state",
+        "categories",
+        "comment",
+        "attack_time",
+        "response",
+        "error",
+        "attempts",
+        "lease_until",
+        "created_at",
+        "reported_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

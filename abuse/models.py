@@ -1,0 +1,138 @@
+"""What the abuse pipeline knows about a client IP: the offender, its evidence, enrichment and reports."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+
+from .categories import Reason
+
+
+def is_reportable(ip: str) -> bool:
+    """Only global unicast addresses belong to someone AbuseIPDB can act on."""
+    address = ipaddress.ip_address(ip)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+class Offender(models.Model):
+    """One client IP that was refused (429) at least once; counts are exact, samples are bounded."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending (collecting)"
+        STAGED = "staged", "staged (enriched, ready to report)"
+        REPORTED = "reported", "reported"
+        DISMISSED = "dismissed", "dismissed"
+        ALLOWLISTED = "allowlisted", "allow-listed"
+
+    ip = models.GenericIPAddressField(unique=True, unpack_ipv4=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    hits = models.PositiveBigIntegerField(default=0, help_text="429 answers given to this IP, exactly.")
+    throttled_hits = models.PositiveBigIntegerField(default=0)
+    banned_hits = models.PositiveBigIntegerField(default=0)
+    exploit_hits = models.PositiveBigIntegerField(default=0)
+    not_found_hits = models.PositiveBigIntegerField(default=0)
+    auth_failures = models.PositiveBigIntegerField(default=0)
+    sample_count = models.PositiveIntegerField(default=0)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("-last_seen",)
+
+    def __str__(self) -> str:
+        return self.ip
+
+    @property
+    def reportable(self) -> bool:
+        return is_reportable(self.ip)
+
+    def reason_counts(self) -> dict[str, int]:
+        return {
+            Reason.THROTTLED: self.throttled_hits,
+            Reason.BANNED: self.banned_hits,
+            Reason.EXPLOIT: self.exploit_hits,
+            Reason.NOT_FOUND: self.not_found_hits,
+            Reason.AUTH_FAILURE: self.auth_failures,
+        }
+
+    def last_report_within(self, window: timedelta) -> Report | None:
+        """The 15-minute rule, read from the database so every worker agrees."""
+        return self.reports.filter(state=Report.State.SENT, reported_at__gte=timezone.now() - window).first()
+
+
+class RequestSample(models.Model):
+    """One refused (or ban-triggering) request, kept as evidence; at most a few per offender."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.CASCADE, related_name="samples")
+    at = models.DateTimeField()
+    method = models.CharField(max_length=16)
+    path = models.CharField(max_length=512)
+    user_agent = models.CharField(max_length=256, blank=True)
+    reason = models.CharField(max_length=16, choices=[(r.value, r.label) for r in Reason])
+
+    class Meta:
+        ordering = ("at",)
+        indexes = [models.Index(fields=("offender", "at"))]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+class Enrichment(models.Model):
+    """Who is behind the IP, from RIPE Stat; any field it could not learn stays `unknown`."""
+
+    UNKNOWN = "unknown"
+
+    offender = models.OneToOneField(Offender, on_delete=models.CASCADE, related_name="enrichment")
+    asn = models.CharField(max_length=32, default=UNKNOWN)
+    holder = models.CharField(max_length=255, default=UNKNOWN)
+    prefix = models.CharField(max_length=64, default=UNKNOWN)
+    country = models.CharField(max_length=8, default=UNKNOWN)
+    rir = models.CharField(max_length=32, default=UNKNOWN)
+    abuse_contact = models.CharField(max_length=255, default=UNKNOWN)
+    looked_up_at = models.DateTimeField(default=timezone.now)
+    errors = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.offender.ip}: {self.asn} {self.country}"
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+
+class Report(models.Model):
+    """One submission to AbuseIPDB. `sending` is written before the HTTP call, so a crash mid-call
+    is visible and a retry decides from the database instead of sending blind."""
+
+    class State(models.TextChoices):
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+
+    offender = models.ForeignKey(Offender, on_delete=models.CASCADE, related_name="reports")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING, db_index=True)
+    categories = models.JSONField(default=list)
+    comment = models.TextField(max_length=1024)
+    attack_time = models.DateTimeField(help_text="The `timestamp` sent: the offender's last hit.")
+    response = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="While `sending`: when a retry may resume."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reported_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.offender.ip} {self.state}"

@@ -1,0 +1,115 @@
+"""Celery tasks of the abuse pipeline. They take ids, re-read rows, and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from django.utils import timezone
+
+from . import abuseipdb, ripestat
+from .models import Enrichment, Offender, Report
+from .reporting import ReportRefused, send_report
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 500
+
+
+@shared_task(bind=True, name="abuse.enrich", acks_late=True, max_retries=5)
+def enrich(self: Any, offender_id: int, force: bool = False) -> str:
+    """Look the IP up in RIPE Stat and stage it. Lookup failures stage it with `unknown` fields and
+    retry later (backoff) to fill them in."""
+    offender = Offender.objects.filter(pk=offender_id).first()
+    if offender is None:
+        return "gone"
+    if not force:
+        if offender.status != Offender.Status.PENDING:
+            return f"already {offender.status}"
+        if offender.last_seen > timezone.now() - timedelta(seconds=settings.ABUSE_QUIET_SECONDS):
+            return "not quiet yet"
+    if offender.reportable:
+        result = ripestat.lookup(offender.ip)
+    else:
+        result = ripestat.Lookup(holder="private or reserved address")
+    fields = {k: v for k, v in result.__dict__.items() if k != "errors"}
+    enrichment, created = Enrichment.objects.get_or_create(offender=offender, defaults=fields)
+    if not created:
+        # A retry keeps what an earlier attempt learned when this one failed on that endpoint.
+        for name, value in fields.items():
+            if value != ripestat.UNKNOWN:
+                setattr(enrichment, name, value)
+    enrichment.errors = result.errors
+    enrichment.looked_up_at = timezone.now()
+    enrichment.attempts = F("attempts") + 1
+    enrichment.save()
+    Offender.objects.filter(pk=offender.pk, status=Offender.Status.PENDING).update(
+        status=Offender.Status.STAGED
+    )
+    if result.errors:
+        try:
+            raise self.retry(
+                kwargs={"offender_id": offender_id, "force": True},
+                countdown=settings.ABUSE_ENRICH_BACKOFF_SECONDS * 2**self.request.retries,
+            )
+        except MaxRetriesExceededError:
+            return "staged; some fields stay unknown"
+    return "staged"
+
+
+@shared_task(bind=True, name="abuse.submit", acks_late=True, max_retries=8)
+def submit(self: Any, offender_id: int) -> dict[str, Any]:
+    """Report one offender to AbuseIPDB; transient refusals retry later, the report is never lost."""
+    try:
+        report = send_report(offender_id)
+    except (ReportRefused, abuseipdb.AbuseIPDBError) as error:
+        if error.retry_after:
+            try:
+                raise self.retry(countdown=error.retry_after)
+            except MaxRetriesExceededError:
+                pass
+        log.warning("abuse.submit %s: %s", offender_id, error)
+        return {"sent": False, "error": str(error)}
+    return {"sent": True, "report": report.pk, "response": report.response}
+
+
+@shared_task(name="abuse.sweep_pending")
+def sweep_pending() -> int:
+    """Debounce: enrich offenders that have been quiet for `ABUSE_QUIET_SECONDS`."""
+    quiet_since = timezone.now() - timedelta(seconds=settings.ABUSE_QUIET_SECONDS)
+    ids = Offender.objects.filter(status=Offender.Status.PENDING, last_seen__lte=quiet_since).values_list(
+        "pk", flat=True
+    )[:SWEEP_BATCH]
+    queued = 0
+    for pk in ids:
+        # One queued enrichment per offender per quiet period, however often the sweep runs.
+        if cache.add(f"abuse:enrich-queued:{pk}", 1, timeout=settings.ABUSE_QUIET_SECONDS):
+            enrich.delay(pk)
+            queued += 1
+    return queued
+
+
+@shared_task(name="abuse.sweep_reports")
+def sweep_reports() -> int:
+    """Resume reports whose worker died mid-send; with `ABUSE_AUTO_REPORT`, send staged ones."""
+    now = timezone.now()
+    offender_ids = set(
+        Report.objects.filter(state=Report.State.SENDING, lease_until__lte=now).values_list(
+            "offender_id", flat=True
+        )[:SWEEP_BATCH]
+    )
+    if settings.ABUSE_AUTO_REPORT and settings.ABUSEIPDB_KEY:
+        # Offenders whose last attempt failed for good wait for a human instead of failing every sweep.
+        staged = Offender.objects.filter(status=Offender.Status.STAGED).exclude(
+            reports__created_at__gte=now - timedelta(hours=1)
+        )
+        offender_ids.update(o.pk for o in staged.only("pk", "ip")[:SWEEP_BATCH] if o.reportable)
+    for pk in offender_ids:
+        submit.delay(pk)
+    return len(offender_ids)
