@@ -14,6 +14,17 @@ os.environ.setdefault("TMUXHUB_DATA_DIR", tempfile.mkdtemp(prefix=f"tmuxhub-test
 os.environ.setdefault("TMUXHUB_INSTANCE", f"tmuxhub-test-{RUN_ID}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("TMUXHUB_ENV_FILE", os.devnull)
+# Every test talks to its hub from 127.0.0.1: the rate limiter must not ban it for the whole run.
+# tests/abuse starts hubs with small limits of their own.
+for _knob in (
+    "ABUSE_ANON_LIMIT",
+    "ABUSE_DISCOVERY_LIMIT",
+    "ABUSE_TOKEN_LIMIT",
+    "ABUSE_MAX_404",
+    "ABUSE_MAX_AUTH_FAILURES",
+    "ABUSE_MAX_EXPLOIT",
+):
+    os.environ.setdefault(_knob, "1000000")
 
 from tmuxhub.settings import *  # noqa: E402, F403
 from tmuxhub.settings import DATA_DIR, DATABASES  # noqa: E402
