@@ -94,3 +94,15 @@ def test_an_update_cannot_sneak_in_an_unsafe_redirect_uri(oauth: OAuthClient) ->
     )
     assert update.status_code == 400
     assert update.json()["error"] == "invalid_redirect_uri"
+
+
+def test_browser_based_clients_may_register_and_exchange_codes(oauth: OAuthClient) -> None:
+    origin = {"Origin": "http://localhost:6274"}
+    for path in ("/register", "/token", "/revoke"):
+        preflight = oauth.http.options(f"{oauth.hub.url}{path}", headers=origin)
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "*"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+    registered = oauth.post("/register", json={"redirect_uris": ["http://localhost:6274/cb"]}, headers=origin)
+    assert registered.status_code == 201
+    assert registered.headers["access-control-allow-origin"] == "*"

@@ -2,8 +2,8 @@
 
 `urls.py` mounts exactly these, and the rate-limit middleware imports `PUBLIC_AUTH_PATHS` so that
 OAuth/MCP discovery probes (Claude fetches them on every connection) are never counted against a
-client. `OAUTH_ENDPOINT_PATHS` are the endpoints the metadata advertises; they are public too but
-do real work, so they stay subject to the limiter (and `/register` has its own limit besides).
+client. The OAuth endpoints below are public too but do real work, so they stay subject to the
+limiter (and `/register` has its own per-IP limit besides).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ TOKEN = "/token"  # noqa: S105 (a path, not a secret)
 REVOKE = "/revoke"
 REGISTER = "/register"
 LOGIN = "/accounts/login/"
-
-OAUTH_ENDPOINT_PATHS: frozenset[str] = frozenset({AUTHORIZE, TOKEN, REVOKE, REGISTER})
 
 
 def is_public_auth_path(path: str) -> bool:

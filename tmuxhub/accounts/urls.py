@@ -23,21 +23,26 @@ def _discovery(public_path: str) -> URLPattern:
     return path(public_path.lstrip("/"), view.as_view(), name=name if canonical else None)
 
 
+token = views.cross_origin(dot_views.TokenView.as_view())
+revoke = views.cross_origin(dot_views.RevokeTokenView.as_view())
+register = views.cross_origin(views.RegisterView.as_view())
+authorize = views.HubAuthorizationView.as_view()
+
 oauth_urlpatterns = [
-    path(paths.AUTHORIZE.lstrip("/"), views.HubAuthorizationView.as_view(), name="authorize"),
-    path(paths.TOKEN.lstrip("/"), dot_views.TokenView.as_view(), name="token"),
-    path(paths.REVOKE.lstrip("/"), dot_views.RevokeTokenView.as_view(), name="revoke-token"),
-    path(paths.REGISTER.lstrip("/"), views.RegisterView.as_view(), name="dcr-register"),
+    path(paths.AUTHORIZE.lstrip("/"), authorize, name="authorize"),
+    path(paths.TOKEN.lstrip("/"), token, name="token"),
+    path(paths.REVOKE.lstrip("/"), revoke, name="revoke-token"),
+    path(paths.REGISTER.lstrip("/"), register, name="dcr-register"),
     path(
         f"{paths.REGISTER.lstrip('/')}/<str:client_id>",
         views.RegistrationManagementView.as_view(),
         name="dcr-register-management",
     ),
     # Clients differ on the trailing slash; answer both spellings rather than redirect a POST.
-    path(f"{paths.AUTHORIZE.lstrip('/')}/", views.HubAuthorizationView.as_view()),
-    path(f"{paths.TOKEN.lstrip('/')}/", dot_views.TokenView.as_view()),
-    path(f"{paths.REVOKE.lstrip('/')}/", dot_views.RevokeTokenView.as_view()),
-    path(f"{paths.REGISTER.lstrip('/')}/", views.RegisterView.as_view()),
+    path(f"{paths.AUTHORIZE.lstrip('/')}/", authorize),
+    path(f"{paths.TOKEN.lstrip('/')}/", token),
+    path(f"{paths.REVOKE.lstrip('/')}/", revoke),
+    path(f"{paths.REGISTER.lstrip('/')}/", register),
     *(_discovery(public_path) for public_path in sorted(paths.PUBLIC_AUTH_PATHS)),
 ]
 

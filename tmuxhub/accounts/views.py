@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +48,24 @@ def _not_allow_listed(request: HttpRequest, who: str) -> HttpResponse:
         "allow-list, then connect again.",
         status=403,
     )
+
+
+def cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let browser-based MCP clients (MCP Inspector) call an endpoint that takes no cookies."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Max-Age"] = "86400"
+        else:
+            response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return csrf_exempt(wrapped)
 
 
 def _registration_error(error: RegistrationError) -> JsonResponse:
