@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import libtmux
 import pytest
 
-from tests.hub import structured
+from tests.hub import Hub, start_hub, structured
 
 TUI = Path(__file__).resolve().parent.parent / "tui" / "inputbox.py"
 # A shell with a plain, predictable prompt and no user rc files.
 SHELL = "env -i PATH=/usr/bin:/bin HOME=/tmp TERM=screen PS1='$ ' bash --norc --noprofile"
 
 
-async def call(session: Any, tool: str, **arguments: Any) -> Any:
+async def call(client: Any, tool: str, /, **arguments: Any) -> Any:
     """Call a tool that must succeed; its structured result."""
-    result = await session.call_tool(tool, arguments)
+    result = await client.call_tool(tool, arguments)
     assert not result.is_error, result.content[0].text
     return structured(result)
 
@@ -86,6 +86,18 @@ def tui_pane(make_pane, tui_log: Path) -> Callable[..., libtmux.Pane]:
     """A pane running the test input-box TUI; what it receives on Enter lands in `tui_log`."""
 
     def make(swallow: int = 0) -> libtmux.Pane:
-        return make_pane(f"{sys.executable} {TUI} --log {tui_log} --swallow {swallow}", ready="> ")
+        return make_pane(f"{sys.executable} {TUI} --log {tui_log} --swallow {swallow}", ready="-----")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def destructive_hub(django_db_setup: None, tmux_socket: str) -> Iterator[Hub]:
+    """A hub whose server tier allows kill tools (the shared `hub` stops at mutating)."""
+    with start_hub(tmux_socket=tmux_socket, extra_env={"TMUXHUB_SAFETY_TIER": "destructive"}) as running:
+        yield running
+
+
+@pytest.fixture
+def destructive_token(make_user, make_token, destructive_hub: Hub) -> str:
+    return make_token(make_user("root-user"), resource=destructive_hub.mcp_url)

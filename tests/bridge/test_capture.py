@@ -1,16 +1,64 @@
 import pytest
 
-from tests.bridge.conftest import call, pane_text, wait_until
+from tests.bridge.conftest import call, call_error, pane_text, wait_until
 from tests.hub import mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 
 
+def print_lines(pane, count: int) -> None:
+    pane.send_keys(f"for i in $(seq 1 {count}); do echo line$i; done", enter=True)
+    wait_until(lambda: f"line{count}\n$" in pane_text(pane))
+
+
 async def test_it_returns_exactly_the_last_n_lines(hub, mcp_token, shell_pane):
-    shell_pane.send_keys("for i in $(seq 1 80); do echo line$i; done", enter=True)
-    wait_until(lambda: "line80" in pane_text(shell_pane))
+    print_lines(shell_pane, 80)
 
     async with mcp_session(hub, mcp_token) as session:
         out = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=5)
 
     assert out["lines"] == ["line77", "line78", "line79", "line80", "$"]
+    assert out["text"] == "line77\nline78\nline79\nline80\n$"
+    assert not out["truncated"]
+
+
+async def test_it_reads_history_beyond_the_screen(hub, mcp_token, shell_pane):
+    print_lines(shell_pane, 100)
+
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "capture_pane", pane="work:0.0", lines=90)
+
+    assert len(out["lines"]) == 90
+    assert out["lines"][0] == "line12"
+
+
+async def test_it_strips_colours_unless_asked(hub, mcp_token, shell_pane):
+    shell_pane.send_keys(r"printf '\033[31mred\033[0m\n'", enter=True)
+    wait_until(lambda: "red\n$" in pane_text(shell_pane))
+
+    async with mcp_session(hub, mcp_token) as session:
+        plain = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=2)
+        coloured = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=2, ansi=True)
+
+    assert plain["lines"][0] == "red"
+    assert "\x1b[31m" in coloured["text"]
+
+
+async def test_get_summary_is_a_short_plain_capture(hub, mcp_token, shell_pane):
+    print_lines(shell_pane, 3)
+
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "tmux_get_summary", pane=shell_pane.pane_id, lines=2)
+
+    assert out["lines"] == ["line3", "$"]
+
+
+async def test_it_caps_lines_and_explains_bad_targets(hub, mcp_token, shell_pane):
+    async with mcp_session(hub, mcp_token) as session:
+        too_many = await call_error(session, "capture_pane", {"pane": shell_pane.pane_id, "lines": 5000})
+        bad_target = await call_error(session, "capture_pane", {"pane": "#(reboot)"})
+        missing = await call_error(session, "capture_pane", {"pane": "%999"})
+
+    assert "lines" in too_many and "2000" in too_many
+    assert "give its id like '%3'" in bad_target
+    assert "list_panes" in missing

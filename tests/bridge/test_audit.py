@@ -1,0 +1,57 @@
+"""Every tool call leaves one audit row: who, which client, what tool, a digest of the arguments."""
+
+import asyncio
+import hashlib
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from bridge.models import ToolCall
+from tests.bridge.conftest import call, call_error, wait_until
+from tests.hub import mcp_session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_each_call_is_recorded_without_its_arguments(hub, make_user, make_token, shell_pane):
+    user = make_user("auditor")
+    token = make_token(user)
+    secret_text = "my password is hunter2"
+
+    async def calls() -> None:
+        async with mcp_session(hub, token) as session:
+            await call(session, "tmux_send_prompt", pane=shell_pane.pane_id, text=secret_text, enter=False)
+            await call_error(session, "capture_pane", {"pane": "%999"})
+
+    asyncio.run(calls())
+    rows = wait_until(
+        lambda: list(ToolCall.objects.order_by("created_at")) if ToolCall.objects.count() == 2 else []
+    )
+
+    sent, failed = rows
+    assert (sent.user, sent.username, sent.tool, sent.outcome) == (user, "auditor", "tmux_send_prompt", "ok")
+    assert sent.client_id and sent.duration_ms > 0
+    canonical = json.dumps(
+        {"enter": False, "pane": shell_pane.pane_id, "text": secret_text}, separators=(",", ":")
+    )
+    assert sent.arguments_digest == hashlib.sha256(canonical.encode()).hexdigest()
+    assert (failed.tool, failed.outcome) == ("capture_pane", "error")
+    assert "list_panes" in failed.error
+    assert not ToolCall.objects.filter(error__contains="hunter2").exists()
+
+
+def test_the_admin_lists_and_filters_the_audit_log(db):
+    staff = get_user_model().objects.create_superuser("boss", password="x")
+    ToolCall.objects.create(tool="capture_pane", outcome="ok", arguments_digest="a" * 64, duration_ms=2.5)
+    ToolCall.objects.create(tool="kill_pane", outcome="error", arguments_digest="b" * 64, duration_ms=1.0)
+    browser = Client()
+    browser.force_login(staff)
+
+    errors = browser.get("/admin/bridge/toolcall/", {"outcome": "error"})
+    searched = browser.get("/admin/bridge/toolcall/", {"q": "capture"})
+
+    assert errors.status_code == searched.status_code == 200
+    assert [row.tool for row in errors.context_data["cl"].result_list] == ["kill_pane"]  # type: ignore[index]
+    assert [row.tool for row in searched.context_data["cl"].result_list] == ["capture_pane"]  # type: ignore[index]

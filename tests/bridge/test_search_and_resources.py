@@ -1,0 +1,62 @@
+import json
+
+import pytest
+
+from tests.bridge.conftest import call, pane_text, wait_until
+from tests.hub import mcp_session
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
+
+
+async def test_search_panes_finds_text_in_every_pane(hub, mcp_token, make_pane):
+    first = make_pane("echo 'ERROR: disk full'; echo ok; sleep 600", name="one", ready="ok")
+    make_pane("echo 'error: lower case'; echo ok; sleep 600", name="two", ready="ok")
+
+    async with mcp_session(hub, mcp_token) as session:
+        literal = await call(session, "search_panes", pattern="ERROR: disk")
+        regex = await call(session, "search_panes", pattern=r"^error: \w+", regex=True, ignore_case=True)
+        limited = await call(session, "search_panes", pattern="ok", max_matches=1)
+
+    assert [(m["pane"], m["line"]) for m in literal["matches"]] == [(first.pane_id, "ERROR: disk full")]
+    assert len(regex["matches"]) == 2
+    assert limited["limited"] and len(limited["matches"]) == 1
+
+
+async def test_show_environment_redacts_secrets(hub, mcp_token, shell_pane, tmux):
+    tmux.cmd("set-environment", "-g", "GITHUB_TOKEN", "ghp_" + "a" * 36)
+    tmux.cmd("set-environment", "-g", "DEPLOY_URL", "https://user:pw@example.com/")
+    tmux.cmd("set-environment", "-g", "EDITOR", "vim")
+
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "show_environment")
+
+    values = {v["name"]: v["value"] for v in out["variables"]}
+    assert values["GITHUB_TOKEN"] == values["DEPLOY_URL"] == "[redacted]"
+    assert values["EDITOR"] == "vim"
+
+
+async def test_resources_show_the_tree_and_pane_contents(hub, mcp_token, shell_pane):
+    shell_pane.send_keys("echo resource-check", enter=True)
+    wait_until(lambda: "resource-check\n$" in pane_text(shell_pane))
+
+    async with mcp_session(hub, mcp_token) as session:
+        templates = {t.uri_template for t in (await session.list_resource_templates()).resource_templates}
+        tree = json.loads((await session.read_resource("tmux://sessions")).contents[0].text)
+        one = json.loads((await session.read_resource("tmux://sessions/work")).contents[0].text)
+        pane = (await session.read_resource(f"tmux://panes/{shell_pane.pane_id[1:]}")).contents[0].text
+
+    assert {"tmux://sessions/{name}", "tmux://panes/{number}"} <= templates
+    assert tree["sessions"][0]["windows"][0]["panes"][0]["id"] == shell_pane.pane_id
+    assert one["panes"][0]["id"] == shell_pane.pane_id
+    assert "resource-check" in pane
+
+
+async def test_prompts_guide_run_and_wait_and_interrupt(hub, mcp_token):
+    async with mcp_session(hub, mcp_token) as session:
+        names = {p.name for p in (await session.list_prompts()).prompts}
+        run = await session.get_prompt("run_and_wait", {"pane": "%1", "command": "make test"})
+        stop = await session.get_prompt("interrupt_gracefully", {"pane": "%1"})
+
+    assert {"run_and_wait", "interrupt_gracefully"} <= names
+    assert "run_command" in run.messages[0].content.text
+    assert "C-c" in stop.messages[0].content.text
