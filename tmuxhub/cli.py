@@ -33,43 +33,72 @@ def _celery_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "tmuxhub", *args]
 
 
+def _ensure_tmux_server() -> None:
+    """A tmux server exits with its last session: keep one session so the tools have a server."""
+    from bridge import tmux
+    from bridge.exceptions import BridgeError
+
+    try:
+        tmux.ping()
+    except BridgeError:
+        subprocess.run(
+            ["tmux", *tmux.socket_args(), "new-session", "-d", "-s", "tmuxhub"],
+            timeout=10,
+            check=False,
+        )
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
     _django_setup()
     from django.conf import settings
 
     _prepare_database()
+    _ensure_tmux_server()
     # The embedded default has no Redis: a worker with beat runs beside the web process so the
     # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` separately.
     run_worker = with_worker if with_worker is not None else not settings.REDIS_URL
     worker = None
     if run_worker:
-        worker = subprocess.Popen(_celery_argv("worker", "--beat", "--pool=solo", "--loglevel=INFO"))
-    print(f"tmuxhub serving {settings.PUBLIC_URL} (listening on {host}:{port})", flush=True)
-    try:
-        return subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tmuxhub.asgi:application",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-                "--no-server-header",
-                "--timeout-graceful-shutdown",
-                "10",
-            ]
+        schedule = settings.DATA_DIR / "celerybeat-schedule"
+        worker = subprocess.Popen(
+            _celery_argv("worker", "--beat", f"--schedule={schedule}", "--pool=solo", "--loglevel=INFO")
         )
+    web_argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "tmuxhub.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-server-header",
+        "--timeout-graceful-shutdown",
+        "10",
+    ]
+    print(f"tmuxhub serving {settings.PUBLIC_URL} (listening on {host}:{port})", flush=True)
+    web = subprocess.Popen(web_argv)
+    # `docker stop` and service managers send SIGTERM: stop both children, not just this process.
+    signal.signal(signal.SIGTERM, lambda *_: _stop(web))
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        _stop(web)
+        return 130
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        _stop(worker)
 
 
 def main(argv: list[str] | None = None) -> int:
