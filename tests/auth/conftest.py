@@ -28,6 +28,13 @@ def oauth(github_hub: Hub, fake_github: FakeGitHub, transactional_db: None) -> I
 
 
 @pytest.fixture
+def client(oauth: OAuthClient, allow) -> OAuthClient:
+    """A registered client whose person, octocat, is on the allow-list."""
+    allow("octocat")
+    return oauth.registered()
+
+
+@pytest.fixture
 def allow(transactional_db: None):
     """Put a GitHub login on the allow-list."""
     from tmuxhub.accounts.models import AllowedGitHubUser

@@ -9,12 +9,6 @@ from tests.auth.oauth_client import OAuthClient, mcp_post, pkce_pair, query_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def client(oauth: OAuthClient, allow) -> OAuthClient:
-    allow("octocat")
-    return oauth.registered()
-
-
 def test_it_sends_a_person_who_is_not_logged_in_to_github(client: OAuthClient) -> None:
     response = client.get(client.authorization_request().url)
     assert response.status_code == 302

@@ -21,13 +21,13 @@ def test_a_person_on_the_allow_list_connects_claude_end_to_end(oauth: OAuthClien
     assert resource_metadata.status_code == 200
     assert resource_metadata.json()["resource"] == hub.mcp_url
     assert resource_metadata.json()["authorization_servers"] == [hub.url]
+    # The driver uses the endpoints advertised here; test_discovery checks the whole document.
     metadata = oauth.authorization_server_metadata()
     assert metadata["issuer"] == hub.url
-    assert metadata["authorization_endpoint"] == f"{hub.url}/authorize"
-    assert metadata["token_endpoint"] == f"{hub.url}/token"
-    assert metadata["registration_endpoint"] == f"{hub.url}/register"
-    assert metadata["revocation_endpoint"] == f"{hub.url}/revoke"
-    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert (metadata["registration_endpoint"], metadata["token_endpoint"]) == (
+        f"{hub.url}/register",
+        f"{hub.url}/token",
+    )
 
     # Dynamic registration gives a public client.
     registration = oauth.register()

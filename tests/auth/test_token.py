@@ -9,12 +9,6 @@ from tests.auth.oauth_client import OAuthClient, mcp_post, pkce_pair
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def client(oauth: OAuthClient, allow) -> OAuthClient:
-    allow("octocat")
-    return oauth.registered()
-
-
 def test_a_wrong_pkce_verifier_gets_no_token(client: OAuthClient) -> None:
     code, _ = client.authorize()
     other_verifier, _ = pkce_pair()
