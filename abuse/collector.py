@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -23,7 +23,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .categories import Reason
-from .models import Offender, RequestSample
+from .models import Offender, RefusalDay, RequestSample
 
 log = logging.getLogger(__name__)
 
@@ -184,3 +184,7 @@ def _write_chunk(chunk: dict[str, Tally]) -> None:
             updates["sample_count"] = F("sample_count") + per_ip({ip: n for ip, n in kept.items() if n})
         Offender.objects.filter(ip__in=list(chunk)).update(**updates)
         RequestSample.objects.bulk_create(samples)
+        refused_by_day: Counter[date] = Counter()
+        for tally in chunk.values():
+            refused_by_day[tally.last_at.date()] += tally.refused
+        RefusalDay.add(refused_by_day)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -136,3 +137,24 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.offender.ip} {self.state}"
+
+
+class RefusalDay(models.Model):
+    """429 answers per day (UTC), exactly: the dashboard's chart. Offender counts are totals, and an
+    offender's days cannot be recovered from them, so the collector adds each flush here too."""
+
+    day = models.DateField(unique=True)
+    refused = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-day",)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.refused}"
+
+    @classmethod
+    def add(cls, counts: Mapping[date, int]) -> None:
+        counts = {day: n for day, n in counts.items() if n}
+        cls.objects.bulk_create([cls(day=day) for day in counts], ignore_conflicts=True)
+        for day, n in counts.items():
+            cls.objects.filter(day=day).update(refused=models.F("refused") + n)
