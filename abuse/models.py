@@ -155,6 +155,6 @@ class RefusalDay(models.Model):
     @classmethod
     def add(cls, counts: Mapping[date, int]) -> None:
         counts = {day: n for day, n in counts.items() if n}
-        cls.objects.bulk_create([cls(day=day) for day in counts], ignore_conflicts=True)
+        RefusalDay.objects.bulk_create([RefusalDay(day=day) for day in counts], ignore_conflicts=True)
         for day, n in counts.items():
-            cls.objects.filter(day=day).update(refused=models.F("refused") + n)
+            RefusalDay.objects.filter(day=day).update(refused=models.F("refused") + n)
