@@ -85,7 +85,7 @@ def _explain_invalid(tool: str, error: ValidationError) -> str:
 
 class HubServer(MCPServer):
     async def list_tools(self) -> list[Tool]:
-        caller = await resolve_caller()
+        caller = resolve_caller()
         return [tool for tool in await super().list_tools() if self._permits(caller, tool.name)]
 
     @staticmethod
@@ -94,7 +94,7 @@ class HubServer(MCPServer):
         return declared is not None and allows(caller.tier, declared.tier)
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        caller = await resolve_caller()
+        caller = resolve_caller()
         started = time.perf_counter()
         error: str | None = None
         try:

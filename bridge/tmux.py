@@ -18,7 +18,7 @@ import os
 import secrets
 import subprocess
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libtmux
 from django.conf import settings
@@ -27,6 +27,7 @@ from .exceptions import BridgeError
 from .schemas import PaneInfo, SessionInfo, WindowInfo
 
 SEP = "\x1f"  # between format fields: tmux passes it through, and no name we accept contains it
+T = TypeVar("T")
 _NO_SERVER = ("no server running", "error connecting to", "No such file or directory")
 
 
@@ -308,6 +309,12 @@ async def refuse_own_pane(kind: Literal["pane", "window", "session"], target: st
         )
 
 
+def _created(new_id: str, found: list[T]) -> T:
+    if not found:
+        raise BridgeError(f"{new_id} was created but is already gone: its command exited at once")
+    return found[0]
+
+
 async def new_session(
     name: str | None, command: str | None, directory: str | None, width: int, height: int
 ) -> SessionInfo:
@@ -319,7 +326,7 @@ async def new_session(
     if command:
         args.append(command)
     session_id = (await run(*args)).strip()
-    return next(s for s in await list_sessions() if s.id == session_id)
+    return _created(session_id, [s for s in await list_sessions() if s.id == session_id])
 
 
 async def new_window(
@@ -333,7 +340,7 @@ async def new_window(
     if command:
         args.append(command)
     window_id = (await run(*args)).strip()
-    return next(w for w in await list_windows(window_id) if w.id == window_id)
+    return _created(window_id, [w for w in await list_windows(session) if w.id == window_id])
 
 
 async def split(
@@ -348,5 +355,4 @@ async def split(
     if command:
         args.append(command)
     new_id = (await run(*args)).strip()
-    window = (await display(new_id, "window_id"))[0]
-    return next(p for p in await list_panes(window=window) if p.id == new_id)
+    return _created(new_id, [p for p in await list_panes() if p.id == new_id])

@@ -8,6 +8,7 @@ public deployment cannot do without.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -320,6 +321,35 @@ TMUXHUB_MCP_ALLOWED_ORIGINS = [
     *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),
     PUBLIC_URL,
 ]
+
+# SSH sessions (bridge/ssh.py): ssh runs in tmux windows of the hub's socket, configured by this
+# ssh config file (`ssh -F`); empty means ssh's own (~/.ssh/config of the user running tmux).
+TMUXHUB_SSH_CONFIG = env.str("TMUXHUB_SSH_CONFIG", default="")
+TMUXHUB_SSH_CONNECT_TIMEOUT = env.float("TMUXHUB_SSH_CONNECT_TIMEOUT", default=15.0)
+TMUXHUB_SSH_MAX_WAIT = env.float("TMUXHUB_SSH_MAX_WAIT", default=600.0)
+TMUXHUB_SSH_MAX_FILE_BYTES = env.int("TMUXHUB_SSH_MAX_FILE_BYTES", default=8 * 1024 * 1024)
+# A guard rail against well-known destructive commands in ssh_send_command, not a sandbox: it reads
+# the command text only (README, "SSH sessions"). TMUXHUB_SSH_DENY_PATTERN adds one regex of yours.
+TMUXHUB_SSH_DENY = [
+    *(
+        [
+            r"\brm\s+(-\S+\s+)*-\S*[rR]\S*\s+(-\S+\s+)*(/|/\*|~/?|\$HOME/?)(\s|;|$)",
+            r"\bmkfs(\.\w+)?\b",
+            r"\bdd\b[^;&|]*\bof=/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk)",
+            r">\s*/dev/(sd|hd|vd|xvd|nvme|mmcblk)\w*",
+            r"\b(shutdown|reboot|halt|poweroff)\b",
+            r":\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}",
+        ]
+        if env.bool("TMUXHUB_SSH_COMMAND_POLICY", default=True)
+        else []
+    ),
+    *[pattern for pattern in [env.str("TMUXHUB_SSH_DENY_PATTERN", default="")] if pattern],
+]
+for _pattern in TMUXHUB_SSH_DENY:
+    try:
+        re.compile(_pattern)
+    except re.error as _exc:
+        raise ImproperlyConfigured(f"TMUXHUB_SSH_DENY_PATTERN {_pattern!r} is not a regex: {_exc}") from _exc
 
 # --- Abuse: rate limits and the reporting pipeline ------------------------------------------------
 

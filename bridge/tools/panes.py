@@ -64,7 +64,7 @@ async def capture_pane(pane: PaneTarget, lines: Lines = 100, ansi: bool = False)
     return _capture_result(pane, await tmux.capture(pane, lines, ansi=ansi))
 
 
-@hub_tool("readonly", title="Summarize a pane (last lines)", idempotent=True, name="tmux_get_summary")
+@hub_tool("readonly", title="Summarize a pane (last lines)", idempotent=True)
 async def tmux_get_summary(pane: PaneTarget, lines: Lines = 50) -> Capture:
     """The pane's last `lines` lines, plain text: a quick look at what a program is doing."""
     return _capture_result(pane, await tmux.capture(pane, lines))
