@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -53,6 +54,8 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "tmux": tmux,
         "kernel": platform.release(),
+        # Other work on the machine slows every case alike; the ratios hold better than the figures.
+        "load_average": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -265,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="most seconds per case (default 5, quick 1.5)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
     parser.add_argument("--profile", action="store_true", help="py-spy the hub during its 1-client case")
+    parser.add_argument(
+        "--hub-dir", type=Path, default=BASE_DIR, help="serve tmuxhub from this checkout (to measure a patch)"
+    )
     options = parser.parse_args(argv)
     budget = Budget(
         calls=options.calls or (200 if options.quick else 2000),
@@ -285,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             progress("floor: raw subprocess, libtmux, control mode")
             results += floor_cases(world, budget)
         if parts & {"hub", "prompt", "wait"}:
-            running = stack.enter_context(hub(world))
+            running = stack.enter_context(hub(world, source=options.hub_dir.resolve()))
             progress(f"tmuxhub up at {running.url} (pid {running.pid})")
             profiler = _profile(running, budget) if options.profile else None
             if "hub" in parts:
@@ -305,14 +311,17 @@ def main(argv: list[str] | None = None) -> int:
         flood = flood_case(options.quick)
 
     floor = _best(results, "raw", 1)
+    about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
-        f"\n{about['date']} | {about['cpus']} x {about['cpu']} | {about['tmux']} | Python {about['python']}"
+        f"\n{about['date']} | {about['cpus']} x {about['cpu']} | {about['tmux']} | "
+        f"Python {about['python']} | load average {about['load_average']} before, "
+        f"{about['load_average_after']} after"
     )
     print(f"budget per case: {budget.calls} calls or {budget.seconds:g} s, {budget.warmup} warm-up calls\n")
     print(table(results, floor))
-    for r in results:
-        if r.note or r.first_error:
-            print(f"- {r.case} ({r.clients}): {r.note} {r.first_error}".rstrip())
+    notes = {f"- {r.case}: {r.note}" for r in results if r.note}
+    notes |= {f"- {r.case} ({r.clients}): first error: {r.first_error}" for r in results if r.first_error}
+    print("\n".join(sorted(notes)))
     if flood:
         print("\n429 flood (bench/flood.py): " + ", ".join(f"{k}={v}" for k, v in flood.items()))
     lines = verdicts(results, flood)
@@ -353,8 +362,8 @@ def _profile(running: Hub, budget: Budget) -> Callable[[], None]:
     )  # fmt: skip
 
     def stop() -> None:
-        process.terminate()
-        process.wait(timeout=30)
+        process.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT, not on SIGTERM
+        process.wait(timeout=60)
         progress(f"profile (collapsed stacks) in {out.relative_to(BASE_DIR)}")
 
     return stop

@@ -218,8 +218,9 @@ def _mint_token(mcp_url: str) -> str:
 
 
 @contextmanager
-def hub(world: Tmux, workers: int = 1) -> Iterator[Hub]:
-    """tmuxhub as `tmuxhub serve` runs it (uvicorn, SQLite, Redis), with a throw-away data folder."""
+def hub(world: Tmux, workers: int = 1, source: Path = BASE_DIR) -> Iterator[Hub]:
+    """tmuxhub as `tmuxhub serve` runs it (uvicorn, SQLite, Redis), with a throw-away data folder;
+    `source` is the checkout it is served from (another one to measure a patch)."""
     import django
     from django.core.management import call_command
 
@@ -240,7 +241,7 @@ def hub(world: Tmux, workers: int = 1) -> Iterator[Hub]:
             sys.executable, "-m", "uvicorn", "tmuxhub.asgi:application", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
         ],
-        cwd=BASE_DIR,
+        cwd=source,
         env={**world.env(), **env},
         stdout=log,
         stderr=subprocess.STDOUT,
