@@ -8,8 +8,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .categories import categories_for
+from .categories import Reason, categories_for
 from .models import Enrichment, Offender, Report, RequestSample
+from .reporting import build_comment
 from .store import lift_ban
 from .tasks import enrich, submit
 
@@ -77,6 +78,9 @@ class OffenderAdmin(admin.ModelAdmin):
     inlines = (EnrichmentInline, RequestSampleInline, ReportInline)
     actions = ("enrich_now", "submit_reports", "dismiss", "allow_list")
     date_hierarchy = "last_seen"
+    show_facets = admin.ShowFacets.ALWAYS  # counts beside each status filter
+    # The evidence (enrichment, categories, samples) side by side above the form, with the actions.
+    change_form_template = "admin/abuse/offender/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offender]:
         return super().get_queryset(request).select_related("enrichment")
@@ -95,6 +99,29 @@ class OffenderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
+        offender = self.get_object(request, object_id)
+        if offender is not None:
+            paths = offender.samples.values_list("path", flat=True)[:50]
+            extra_context = {
+                **(extra_context or {}),
+                "review_categories": categories_for(offender.reason_counts(), paths),
+                "review_comment": build_comment(offender),
+                "review_reasons": [(Reason(r).label, n) for r, n in offender.reason_counts().items() if n],
+                "review_actions": [
+                    (name, action[2])
+                    for name, action in self.get_actions(request).items()
+                    if action and name != "delete_selected"  # the form has its own Delete link
+                ],
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Enrich now (RIPE Stat)")
     def enrich_now(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
