@@ -78,3 +78,13 @@ async def test_kill_refuses_the_pane_the_hub_runs_in(hub_in_a_pane):
     for error in (pane, window, whole):
         assert f"the hub itself runs in pane {own.pane_id}" in error
     assert own.pane_id in own.cmd("display", "-p", "#{pane_id}").stdout
+
+
+async def test_listing_without_a_tmux_server_is_empty_not_an_error(hub, mcp_token, tmux):
+    async with mcp_session(hub, mcp_token) as session:
+        sessions = await call(session, "tmux_list_sessions")
+        panes = await call(session, "list_panes")
+        capture = await call_error(session, "capture_pane", {"pane": "%0"})
+
+    assert sessions == {"sessions": []} and panes == {"panes": []}
+    assert "create_session" in capture
