@@ -1,3 +1,10 @@
 """The tmux tools, one module per object they act on; importing this package declares them all."""
 
-from . import keyboard, panes, sessions, waits, windows  # noqa: F401
+from . import (  # noqa: F401
+    keyboard,
+    panes,
+    sessions,
+    ssh,
+    waits,
+    windows,
+)

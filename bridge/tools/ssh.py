@@ -1,0 +1,126 @@
+"""Tools for persistent SSH sessions, each living in a tmux window of the hub (see `bridge.ssh`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from bridge import ssh
+from bridge.exceptions import BridgeError
+from bridge.registry import hub_tool
+
+SessionId = Annotated[
+    str,
+    Field(min_length=8, max_length=8, description="The SSH session id ssh_open returned (see ssh_list)."),
+]
+RemotePath = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=ssh.MAX_PATH,
+        description="Path on the remote host, absolute or relative to the login directory.",
+    ),
+]
+Encoding = Annotated[
+    Literal["text", "base64"],
+    Field(description="'text' for UTF-8 text, 'base64' for any bytes (binary files)."),
+]
+
+
+class SshSessionList(BaseModel):
+    sessions: list[ssh.SshSession]
+
+
+@hub_tool("mutating", title="Open an SSH session", open_world=True)
+async def ssh_open(
+    host: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=255,
+            description="Host name, IPv4/IPv6 address or an alias from the hub's ssh config.",
+        ),
+    ],
+    username: Annotated[
+        str | None, Field(max_length=32, description="Remote user; default: the ssh config's.")
+    ] = None,
+    port: Annotated[
+        int | None, Field(ge=1, le=65535, description="Default: the ssh config's, or 22.")
+    ] = None,
+) -> ssh.SshSession:
+    """Open a persistent SSH connection in its own tmux window of the hub (`tmux attach -t tmuxhub-ssh`
+    shows it). The ssh config decides keys and aliases; connections never prompt for a password.
+    The session survives a restart of the hub. Returns the session id for the other ssh_* tools."""
+    return await ssh.open_session(host, username, port)
+
+
+@hub_tool("readonly", title="List SSH sessions", idempotent=True, open_world=True)
+async def ssh_list() -> SshSessionList:
+    """List the open SSH sessions, whether each is still connected and whether a command still runs."""
+    return SshSessionList(sessions=await ssh.list_sessions())
+
+
+@hub_tool("destructive", title="Close an SSH session", open_world=True)
+async def ssh_close(
+    id: SessionId,
+    force: Annotated[bool, Field(description="Close even while a command seems to be running.")] = False,
+) -> ssh.Closed:
+    """Close an SSH session: its window and connection go, and so does anything running in it.
+    Refuses while a command sent with ssh_send_command has not finished, unless force is true."""
+    return await ssh.close_session(id, force)
+
+
+@hub_tool("mutating", title="Run a command over SSH", open_world=True)
+async def ssh_send_command(
+    id: SessionId,
+    command: Annotated[
+        str, Field(min_length=1, max_length=ssh.MAX_COMMAND, description="A shell command line.")
+    ],
+    timeout: Annotated[
+        float, Field(ge=0.1, le=3600, description="Seconds to wait for it to finish (capped by the hub).")
+    ] = 30,
+) -> ssh.CommandResult:
+    """Run a shell command in the SSH session and wait for it to finish: returns its output and exit
+    status. The shell keeps its state (cd, variables) between calls. If it is still running at the
+    timeout, the result says so; watch it with ssh_snapshot or interrupt it with send_keys C-c."""
+    return await ssh.send_command(id, command, timeout)
+
+
+@hub_tool("readonly", title="Show an SSH session's screen", idempotent=True, open_world=True)
+async def ssh_snapshot(
+    id: SessionId,
+    lines: Annotated[int, Field(ge=1, le=2000, description="How many lines, counted from the bottom.")] = 40,
+) -> ssh.Snapshot:
+    """The last lines of the SSH session's terminal (what a person attached to it sees), ANSI stripped."""
+    return await ssh.snapshot(id, lines)
+
+
+@hub_tool("readonly", title="Read a remote file over SSH", idempotent=True, open_world=True)
+async def ssh_read_file(id: SessionId, path: RemotePath, encoding: Encoding = "text") -> ssh.FileRead:
+    """Read a remote file exactly (checked by sha256), up to the hub's size limit."""
+    return await ssh.read_file(id, path, as_base64=encoding == "base64")
+
+
+@hub_tool("mutating", title="Write a remote file over SSH", open_world=True)
+async def ssh_write_file(
+    id: SessionId,
+    path: RemotePath,
+    content: Annotated[str, Field(description="The file's content, as text or base64 (see encoding).")],
+    encoding: Encoding = "text",
+    append: Annotated[bool, Field(description="Add to the end of the file instead of replacing it.")] = False,
+) -> ssh.FileWritten:
+    """Write a remote file exactly (checked by sha256 on the remote side), up to the hub's size limit.
+    A replaced file is swapped in atomically (a temporary file renamed over it)."""
+    if encoding == "base64":
+        try:
+            data = base64.b64decode(content, validate=True)
+        except binascii.Error as exc:
+            raise BridgeError(
+                f"content is not valid base64 ({exc}); or send text with encoding='text'"
+            ) from exc
+    else:
+        data = content.encode()
+    return await ssh.write_file(id, path, data, append)

@@ -1,0 +1,150 @@
+"""Running commands in an SSH session through MCP: output, exit status, markers, policy."""
+
+import os
+
+import pytest
+
+from tests.hub import mcp_session, structured
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
+
+
+@pytest.fixture
+async def ssh(ssh_hub, ssh_token, tmux):
+    """An MCP session and an open SSH session id: `mcp, sid = ssh`."""
+    async with mcp_session(ssh_hub, ssh_token) as mcp:
+        opened = structured(await mcp.call_tool("ssh_open", {"host": "testbox"}))
+        yield mcp, opened["id"]
+
+
+async def run(mcp, sid, command, **extra):
+    result = await mcp.call_tool("ssh_send_command", {"id": sid, "command": command, **extra})
+    assert not result.is_error, result.content[0].text
+    return structured(result)
+
+
+async def test_it_returns_output_and_exit_status(ssh):
+    mcp, sid = ssh
+
+    ok = await run(mcp, sid, "echo hello; echo world")
+    failed = await run(mcp, sid, "ls /no/such/dir; (exit 3)")
+    partial = await run(mcp, sid, "printf 'no newline'")
+
+    assert ok["completed"] and ok["exit_status"] == 0
+    assert ok["output"] == "hello\nworld\n"
+    assert failed["exit_status"] == 3
+    assert "No such file or directory" in failed["output"]
+    assert partial["output"] == "no newline"
+
+
+async def test_a_command_printing_the_marker_text_does_not_end_the_wait(ssh):
+    mcp, sid = ssh
+
+    result = await run(
+        mcp,
+        sid,
+        "printf '%s_%s:%d\\n' TMUXHUB_END 0123456789abcdef 0; echo TMUXHUB_END_x:0; sleep 0.5; echo after",
+    )
+
+    assert result["completed"]
+    assert result["output"].endswith("after\n")
+    assert "TMUXHUB_END_0123456789abcdef:0" in result["output"]
+
+
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        ('echo "it\'s" \'a "quote"\'', 'it\'s a "quote"\n'),
+        ("echo one # a comment; echo two", "one\n"),
+        ("echo '#{pane_id} #(echo injected)'", "#{pane_id} #(echo injected)\n"),
+        ("echo 'hi!' \"$((6 * 7))\"", "hi! 42\n"),
+        ("printf 'a\\tb\\n'", "a       b\n"),
+        ("cat <<'EOF'\nline 1\n$HOME\nEOF", "line 1\n$HOME\n"),
+        ("-n() { echo dash; }; -n", "dash\n"),
+        ("echo ends with a semicolon;", "ends with a semicolon\n"),
+    ],
+)
+async def test_it_sends_any_command_text_intact(ssh, command, expected):
+    mcp, sid = ssh
+
+    result = await run(mcp, sid, command)
+
+    assert result["output"] == expected
+    assert result["exit_status"] == 0
+
+
+async def test_a_broken_command_fails_and_leaves_the_shell_usable(ssh):
+    mcp, sid = ssh
+
+    broken = await run(mcp, sid, "echo 'unbalanced")
+    after = await run(mcp, sid, "echo still here")
+
+    assert broken["completed"] and broken["exit_status"] != 0
+    assert after["output"] == "still here\n"
+
+
+async def test_nothing_reaches_the_hubs_own_shell_or_tmux(ssh, tmux):
+    mcp, sid = ssh
+    canary = "/tmp/tmuxhub-ssh-cmd-canary"
+    if os.path.exists(canary):
+        os.unlink(canary)
+
+    await run(mcp, sid, f"echo '#(touch {canary})' '$(touch {canary})'")
+
+    assert not os.path.exists(canary)
+    assert [s.session_name for s in tmux.sessions] == ["tmuxhub-ssh"]
+
+
+async def test_a_slow_command_times_out_with_what_it_printed(ssh):
+    mcp, sid = ssh
+
+    result = await run(mcp, sid, "echo started; sleep 20", timeout=0.5)
+    listed = structured(await mcp.call_tool("ssh_list", {}))
+
+    assert not result["completed"] and result["exit_status"] is None
+    assert result["output"] == "started"
+    assert "send_keys" in result["detail"]
+    assert listed["sessions"][0]["busy"]
+
+
+async def test_send_keys_reaches_the_ssh_window(ssh, tmux):
+    mcp, sid = ssh
+    await run(mcp, sid, "sleep 30", timeout=0.3)
+    pane = structured(await mcp.call_tool("ssh_list", {}))["sessions"][0]["pane_id"]
+
+    tmux.cmd("send-keys", "-t", pane, "C-c")
+    after = await run(mcp, sid, "echo interrupted")
+
+    assert after["output"] == "interrupted\n"
+
+
+async def test_snapshot_shows_exactly_the_last_lines(ssh):
+    mcp, sid = ssh
+    await run(mcp, sid, "seq 1 100")
+
+    snap = structured(await mcp.call_tool("ssh_snapshot", {"id": sid, "lines": 3}))
+
+    assert len(snap["lines"]) == 3
+    assert snap["lines"][0] == ""
+    assert snap["lines"][1].startswith("TMUXHUB_END_")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["rm -rf /", "sudo rm -fr / ", "mkfs.ext4 /dev/sda1", "dd if=/dev/zero of=/dev/sda", "shutdown -h now"],
+)
+async def test_the_command_policy_refuses_known_destructive_commands(ssh, command):
+    mcp, sid = ssh
+
+    result = await mcp.call_tool("ssh_send_command", {"id": sid, "command": command})
+
+    assert result.is_error
+    assert "guard rail" in result.content[0].text
+
+
+async def test_the_command_policy_lets_ordinary_commands_through(ssh):
+    mcp, sid = ssh
+
+    result = await run(mcp, sid, "mkdir -p /tmp/tmuxhub-policy/x && rm -rf /tmp/tmuxhub-policy && echo ok")
+
+    assert result["output"] == "ok\n"
