@@ -83,13 +83,14 @@ def submit(self: Any, offender_id: int) -> dict[str, Any]:
 def sweep_pending() -> int:
     """Debounce: enrich offenders that have been quiet for `ABUSE_QUIET_SECONDS`."""
     quiet_since = timezone.now() - timedelta(seconds=settings.ABUSE_QUIET_SECONDS)
-    ids = Offender.objects.filter(status=Offender.Status.PENDING, last_seen__lte=quiet_since).values_list(
-        "pk", flat=True
+    rows = Offender.objects.filter(status=Offender.Status.PENDING, last_seen__lte=quiet_since).values_list(
+        "pk", "last_seen"
     )[:SWEEP_BATCH]
     queued = 0
-    for pk in ids:
+    for pk, last_seen in rows:
         # One queued enrichment per offender per quiet period, however often the sweep runs.
-        if cache.add(f"abuse:enrich-queued:{pk}", 1, timeout=settings.ABUSE_QUIET_SECONDS):
+        key = f"abuse:enrich-queued:{pk}:{last_seen.timestamp()}"
+        if cache.add(key, 1, timeout=settings.ABUSE_QUIET_SECONDS):
             enrich.delay(pk)
             queued += 1
     return queued

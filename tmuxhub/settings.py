@@ -378,7 +378,7 @@ ABUSE_BAN_SECONDS = env.int("ABUSE_BAN_SECONDS", default=3600)
 ABUSE_LOCAL_CACHE_SECONDS = env.float("ABUSE_LOCAL_CACHE_SECONDS", default=5.0)
 ABUSE_TOKEN_CACHE_SECONDS = env.float("ABUSE_TOKEN_CACHE_SECONDS", default=60.0)
 ABUSE_ALLOWLIST_REFRESH_SECONDS = env.float("ABUSE_ALLOWLIST_REFRESH_SECONDS", default=10.0)
-ABUSE_REDIS_TIMEOUT = env.float("ABUSE_REDIS_TIMEOUT", default=0.25)
+ABUSE_REDIS_TIMEOUT = env.float("ABUSE_REDIS_TIMEOUT", default=1.0)
 # Collector: flush interval, flush early past this many distinct IPs, request samples kept.
 ABUSE_FLUSH_SECONDS = env.float("ABUSE_FLUSH_SECONDS", default=1.0)
 ABUSE_MAX_BUFFERED_IPS = env.int("ABUSE_MAX_BUFFERED_IPS", default=20000)

@@ -1,0 +1,95 @@
+"""`manage.py abuse_report`: list, report, and a shell completion that really completes staged IPs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from abuse.models import Offender
+from tests.abuse.factories import offender
+
+pytestmark = pytest.mark.django_db(transaction=True)
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("abuse_report", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_it_lists_staged_offenders(abuse_services) -> None:
+    offender("185.220.101.60")
+    offender("185.220.101.61", status=Offender.Status.PENDING)
+    listing = run("--list")
+    assert "185.220.101.60\t42 hits\tcategories 21,15,19\tAS64500 NL EXAMPLE-AS" in listing
+    assert "185.220.101.61" not in listing
+
+
+def test_it_reports_named_ips_and_all(abuse_services) -> None:
+    offender("185.220.101.62")
+    offender("185.220.101.63")
+    assert "185.220.101.62: reported" in run("185.220.101.62")
+    assert "185.220.101.63: reported" in run("--all")
+    assert sorted(r.ip for r in abuse_services.abuseipdb.accepted) == ["185.220.101.62", "185.220.101.63"]
+
+
+def test_it_refuses_bad_input_and_a_missing_key_clearly(abuse_services, settings) -> None:
+    with pytest.raises(CommandError, match="not an IP address"):
+        run("not-an-ip")
+    with pytest.raises(CommandError, match="--list, --all or one or more IPs"):
+        run()
+    settings.ABUSEIPDB_KEY = ""
+    offender("185.220.101.64")
+    with pytest.raises(CommandError, match="ABUSEIPDB_KEY is not set"):
+        run("185.220.101.64")
+
+
+def _complete(shell: str, snippet: str, word: str) -> str:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    if shell == "bash":
+        script = snippet + f'COMP_WORDS=(abuse_report "{word}"); COMP_CWORD=1\n_tmuxhub_abuse_report\n'
+        script += 'printf "%s\\n" "${COMPREPLY[@]}"\n'
+        return subprocess.run(
+            ["bash", "--norc", "--noprofile", "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    # zsh: check the snippet loads under compinit and that its data source yields the IPs.
+    script = "autoload -Uz compinit && compinit -u\n" + snippet + "whence -w _tmuxhub_abuse_report\n"
+    return subprocess.run(
+        ["zsh", "-f", "-c", script], env=env, capture_output=True, text=True, timeout=60
+    ).stdout
+
+
+def test_register_bash_prints_a_snippet_that_completes_staged_ips() -> None:
+    offender("185.220.101.65")
+    offender("185.220.101.66")
+    offender("185.220.101.70", status=Offender.Status.REPORTED)
+    snippet = subprocess.run(
+        [sys.executable, "manage.py", "abuse_report", "--register", "bash"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "complete -F _tmuxhub_abuse_report abuse_report" in snippet
+    assert sorted(_complete("bash", snippet, "185.220.101.6").split()) == ["185.220.101.65", "185.220.101.66"]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_register_zsh_prints_a_snippet_zsh_loads() -> None:
+    snippet = run("--register", "zsh")
+    assert "compdef _tmuxhub_abuse_report abuse_report" in snippet
+    assert "function" in _complete("zsh", snippet, "")

@@ -1,0 +1,79 @@
+"""Enrichment by a real Celery worker against the fake RIPE Stat: debounced, and failures leave
+`unknown` fields that a retry fills in later."""
+
+from __future__ import annotations
+
+import pytest
+
+from abuse.models import Enrichment, Offender
+from abuse.tasks import sweep_pending
+from tests.abuse.conftest import wait_for
+from tests.abuse.factories import offender
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def worker(abuse_services, abuse_worker):
+    return abuse_worker
+
+
+def staged(row: Offender) -> Enrichment | None:
+    if not Offender.objects.filter(pk=row.pk, status=Offender.Status.STAGED).exists():
+        return None
+    return Enrichment.objects.filter(offender=row).first()
+
+
+def test_a_quiet_offender_is_enriched_and_staged(worker, abuse_services) -> None:
+    row = offender("185.220.101.7", status=Offender.Status.PENDING, enriched=False)
+    assert sweep_pending.delay().get(timeout=20) == 1
+    enrichment = wait_for(lambda: staged(row), timeout=20)
+    assert enrichment is not None, worker.log()
+    assert (enrichment.asn, enrichment.holder, enrichment.country) == (
+        "AS64500",
+        "EXAMPLE-AS - Example Hosting Ltd",
+        "NL",
+    )
+    assert (enrichment.prefix, enrichment.rir, enrichment.abuse_contact) == (
+        "203.0.113.0/24",
+        "RIPE",
+        "abuse@example.net",
+    )
+    assert enrichment.errors == []
+    assert Offender.objects.get(pk=row.pk).status == Offender.Status.STAGED
+    for endpoint in ("prefix-overview", "maxmind-geo-lite", "abuse-contact-finder"):
+        assert abuse_services.ripestat.calls(endpoint) == ["185.220.101.7"]
+
+
+def test_an_active_offender_waits_for_a_quiet_minute(worker) -> None:
+    row = offender("185.220.101.8", status=Offender.Status.PENDING, quiet_for=5, enriched=False)
+    assert sweep_pending.delay().get(timeout=20) == 0
+    assert Offender.objects.get(pk=row.pk).status == Offender.Status.PENDING
+
+
+def test_a_failed_lookup_stages_with_unknown_and_a_retry_fills_it_in(worker, abuse_services) -> None:
+    abuse_services.ripestat.failing["maxmind-geo-lite"] = "500"
+    abuse_services.ripestat.failing["abuse-contact-finder"] = "429"
+    row = offender("185.220.101.9", status=Offender.Status.PENDING, enriched=False)
+    sweep_pending.delay().get(timeout=20)
+    enrichment = wait_for(lambda: staged(row), timeout=20)
+    assert enrichment is not None, worker.log()
+    assert enrichment.asn == "AS64500"
+    assert (enrichment.country, enrichment.abuse_contact) == ("unknown", "unknown")
+    assert len(enrichment.errors) == 2
+    assert Offender.objects.get(pk=row.pk).status == Offender.Status.STAGED
+
+    abuse_services.ripestat.failing.clear()
+    filled = wait_for(
+        lambda: Enrichment.objects.filter(offender=row, country="NL", errors=[]).first(), timeout=20
+    )
+    assert filled is not None, worker.log()
+    assert filled.abuse_contact == "abuse@example.net" and filled.attempts == 2
+
+
+def test_private_addresses_are_never_looked_up(worker, abuse_services) -> None:
+    row = offender("10.1.2.3", status=Offender.Status.PENDING, enriched=False)
+    sweep_pending.delay().get(timeout=20)
+    enrichment = wait_for(lambda: staged(row), timeout=20)
+    assert enrichment is not None and enrichment.holder == "private or reserved address"
+    assert abuse_services.ripestat.requests == []

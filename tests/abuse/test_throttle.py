@@ -1,0 +1,115 @@
+"""The rate limiter in front of the whole hub, through a real uvicorn and the real Redis."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from abuse.models import Offender
+from tests.abuse.conftest import get, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_answers_429_with_retry_after_past_the_anonymous_limit(limited_hub, new_ip) -> None:
+    ip = new_ip()
+    statuses = [get(limited_hub, "/healthz", ip).status_code for _ in range(5)]
+    refused = get(limited_hub, "/healthz", ip)
+    assert 429 not in statuses
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    offender = wait_for(lambda: Offender.objects.filter(ip=ip, hits=1).first())
+    assert offender is not None and offender.throttled_hits == 1
+    sample = offender.samples.get()
+    assert (sample.method, sample.path, sample.user_agent, sample.reason) == (
+        "GET",
+        "/healthz",
+        "abuse-test",
+        "throttled",
+    )
+
+
+def test_a_spoofed_header_from_an_untrusted_peer_is_not_believed(hub_factory, new_ip) -> None:
+    hub = hub_factory(ABUSE_ANON_LIMIT="2", ABUSE_ANON_WINDOW="3600", ABUSE_FLUSH_SECONDS="0.2")  # no proxy
+    peer = f"127.0.{time.time_ns() % 250 + 1}.{time.time_ns() // 7 % 250 + 1}"
+    # Rotating the claimed address does not reset the limit: the socket peer is the client.
+    answers = [get(hub, "/healthz", new_ip(), peer=peer).status_code for _ in range(3)]
+    assert answers[-1] == 429
+    assert wait_for(lambda: Offender.objects.filter(ip=peer, hits=1).exists())
+
+
+def test_one_404_does_not_ban_but_scanning_does_and_the_ban_expires(limited_hub, new_ip) -> None:
+    ip = new_ip()
+    assert get(limited_hub, "/no-such-page", ip).status_code == 404
+    assert get(limited_hub, "/healthz", ip).status_code != 429
+    assert get(limited_hub, "/no-such-page-2", ip).status_code == 404
+    assert get(limited_hub, "/no-such-page-3", ip).status_code == 404  # the third 404 bans
+    banned = get(limited_hub, "/healthz", ip)
+    assert banned.status_code == 429 and int(banned.headers["Retry-After"]) <= 3
+    time.sleep(3.2)
+    assert get(limited_hub, "/healthz", ip).status_code != 429
+    offender = wait_for(lambda: Offender.objects.filter(ip=ip, not_found_hits=1, banned_hits=1).first())
+    assert offender is not None and offender.hits == 1  # the 404s were answered, only one 429
+
+
+def test_an_exploit_path_bans_at_once(limited_hub, new_ip) -> None:
+    ip = new_ip()
+    assert get(limited_hub, "/wp-login.php", ip).status_code == 429
+    assert get(limited_hub, "/healthz", ip).status_code == 429
+    offender = wait_for(lambda: Offender.objects.filter(ip=ip, hits=2).first())
+    assert offender is not None and offender.exploit_hits == 1 and offender.banned_hits == 1
+    assert "/wp-login.php" in set(offender.samples.values_list("path", flat=True))
+
+
+def test_discovery_probes_never_count_against_a_client(limited_hub, new_ip) -> None:
+    ip = new_ip()
+    paths = [
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-authorization-server",
+        "/.well-known/openid-configuration",
+    ]
+    answers = [get(limited_hub, path, ip).status_code for _ in range(10) for path in paths]
+    assert 429 not in answers
+    assert get(limited_hub, "/healthz", ip).status_code != 429
+    assert not Offender.objects.filter(ip=ip).exists()
+
+
+def test_any_bearer_header_does_not_whitelist_and_bad_ones_are_auth_failures(limited_hub, new_ip) -> None:
+    ip = new_ip()
+    assert get(limited_hub, "/.env", ip).status_code == 429  # banned
+    assert get(limited_hub, "/healthz", ip, token="made-up").status_code == 429
+
+    scanner = new_ip()
+    answers = [get(limited_hub, "/mcp", scanner, token=f"guess-{n}").status_code for n in range(4)]
+    assert answers[:2] == [401, 401] and answers[2] == 429  # the third failure bans
+    assert get(limited_hub, "/healthz", scanner).status_code == 429
+    offender = wait_for(lambda: Offender.objects.filter(ip=scanner, auth_failures=1).first())
+    assert offender is not None
+
+
+def test_a_valid_token_is_throttled_per_token_not_banned_by_its_ips_noise(
+    limited_hub, new_ip, make_user, make_token
+) -> None:
+    token = make_token(make_user("tokenuser"), resource=limited_hub.mcp_url)
+    ip = new_ip()
+    assert get(limited_hub, "/wp-admin/", ip).status_code == 429  # a NAT neighbour scans
+    # The user behind the same address keeps working, well past the anonymous limit.
+    answers = [get(limited_hub, "/healthz", ip, token=token).status_code for _ in range(12)]
+    assert 429 not in answers
+    assert get(limited_hub, "/healthz", ip).status_code == 429
+
+
+def test_redis_down_falls_back_to_local_limits_and_mcp_keeps_working(hub_factory, new_ip) -> None:
+    hub = hub_factory(
+        TMUXHUB_TRUSTED_PROXIES="127.0.0.1",
+        REDIS_URL="redis://127.0.0.1:1/0",
+        ABUSE_ANON_LIMIT="3",
+        ABUSE_ANON_WINDOW="3600",
+        ABUSE_FLUSH_SECONDS="0.2",
+    )
+    ip = new_ip()
+    assert get(hub, "/mcp", ip).status_code == 401  # the MCP endpoint answers (asks for a token)
+    answers = [get(hub, "/mcp", ip).status_code for _ in range(3)]
+    assert answers == [401, 401, 429]
+    assert wait_for(lambda: Offender.objects.filter(ip=ip, hits=1).exists())
