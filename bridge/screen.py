@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from difflib import SequenceMatcher
 
 import regex
@@ -34,7 +35,8 @@ def new_lines(before: bytes, lines: list[str]) -> tuple[list[str], bool]:
     """
     old = split_fingerprints(before)
     current = split_fingerprints(fingerprints(lines))
-    matcher = SequenceMatcher(None, old, current, autojunk=False)
+    # autojunk keeps this near-linear on panes full of identical lines (blank rows, repeated output).
+    matcher = SequenceMatcher(None, old, current)
     fresh: list[str] = []
     kept = False
     for op, _i1, _i2, j1, j2 in matcher.get_opcodes():
@@ -74,8 +76,10 @@ def shows(rows: list[str], i: int, tail: str) -> bool:
     if not 0 <= i < len(rows):
         return False
     here = _squash(rows[i])
-    joined = _squash(rows[i - 1].rstrip() + rows[i].lstrip()) if i > 0 else here
-    return tail in here or tail in joined
+    if tail in here or i == 0:
+        return tail in here
+    above = rows[i - 1]
+    return tail not in _squash(above) and tail in _squash(above.rstrip() + rows[i].lstrip())
 
 
 def row_showing(rows: list[str], tail: str, cursor: int) -> int | None:
@@ -99,27 +103,36 @@ def looks_secret(name: str, value: str) -> bool:
     return bool(SECRET_NAME.search(name) or SECRET_VALUE.search(value))
 
 
-def line_matcher(pattern: str, *, is_regex: bool, ignore_case: bool):
-    """A predicate on lines: literal substring by default, or a regular expression.
+class LineMatcher:
+    """Which lines contain a caller's pattern: a literal substring by default, or a regex.
 
-    Patterns come from callers, so a regex search is bounded in time (the `regex` module's timeout):
-    a pathological pattern gets an error instead of pinning a CPU.
+    Patterns come from callers, so regex matching is bounded in time (the `regex` module's timeout,
+    `BUDGET` seconds per call in all): a pathological pattern gets an error instead of pinning a CPU.
+    Callers run `matching` in a worker thread, off the event loop.
     """
 
-    flags = regex.IGNORECASE if ignore_case else 0
-    try:
-        compiled = regex.compile(pattern if is_regex else regex.escape(pattern), flags)
-    except regex.error as exc:
-        raise BridgeError(
-            f"pattern is not a valid regular expression ({exc}); fix it or set regex=false"
-        ) from exc
+    BUDGET = 1.0
 
-    def matches(line: str) -> bool:
+    def __init__(self, pattern: str, *, is_regex: bool, ignore_case: bool) -> None:
+        flags = regex.IGNORECASE if ignore_case else 0
         try:
-            return compiled.search(line, timeout=0.05) is not None
-        except TimeoutError as exc:
+            self.compiled = regex.compile(pattern if is_regex else regex.escape(pattern), flags)
+        except regex.error as exc:
             raise BridgeError(
-                "pattern is too slow to match (catastrophic backtracking); simplify it"
+                f"pattern is not a valid regular expression ({exc}); fix it or set regex=false"
             ) from exc
 
-    return matches
+    def matching(self, lines: list[str]) -> list[int]:
+        """Indexes of the lines that match."""
+        deadline = time.monotonic() + self.BUDGET
+        found = []
+        for index, line in enumerate(lines):
+            try:
+                hit = self.compiled.search(line, timeout=max(0.001, deadline - time.monotonic()))
+            except TimeoutError as exc:
+                raise BridgeError(
+                    "the pattern is too slow to match (catastrophic backtracking); simplify it"
+                ) from exc
+            if hit is not None:
+                found.append(index)
+        return found

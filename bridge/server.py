@@ -121,6 +121,9 @@ class HubServer(MCPServer):
                 exc = ToolError(str(cause))  # the tool's own message, without the SDK's prefix
             error = str(exc)
             raise exc from cause
+        except Exception as exc:  # a protocol error (MCPError): the SDK answers it, the log still counts it
+            error = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             audit.record(caller, name, arguments, error, (time.perf_counter() - started) * 1000)
 

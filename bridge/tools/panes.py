@@ -27,7 +27,7 @@ from bridge.schemas import (
     StartDirectory,
     WindowTarget,
 )
-from bridge.screen import cap_bytes, fingerprints, line_matcher, new_lines
+from bridge.screen import LineMatcher, cap_bytes, fingerprints, new_lines
 
 
 @hub_tool("readonly", title="List tmux panes", idempotent=True)
@@ -110,20 +110,18 @@ async def search_panes(
     max_matches: Annotated[int, Field(ge=1, le=500)] = 50,
 ) -> SearchResult:
     """Find text in what panes show (their last `lines` lines): literal by default, or a regex."""
-    matches = line_matcher(pattern, is_regex=regex, ignore_case=ignore_case)
+    matcher = LineMatcher(pattern, is_regex=regex, ignore_case=ignore_case)
     panes = (await tmux.list_panes(session=session))[:MAX_SEARCHED_PANES]
     captures = await asyncio.gather(*(tmux.capture(p.id, lines) for p in panes), return_exceptions=True)
     found: list[SearchMatch] = []
     for info, captured in zip(panes, captures, strict=True):
         if isinstance(captured, BaseException):
             continue  # the pane closed while we searched
-        for number, line in enumerate(captured, start=1):
-            if matches(line):
-                found.append(
-                    SearchMatch(pane=info.id, target=info.target, line_number=number, line=line[:1000])
-                )
-                if len(found) >= max_matches:
-                    return SearchResult(matches=found, panes_searched=len(panes), limited=True)
+        for index in await asyncio.to_thread(matcher.matching, captured):
+            line = captured[index][:1000]
+            found.append(SearchMatch(pane=info.id, target=info.target, line_number=index + 1, line=line))
+            if len(found) >= max_matches:
+                return SearchResult(matches=found, panes_searched=len(panes), limited=True)
     return SearchResult(matches=found, panes_searched=len(panes), limited=False)
 
 

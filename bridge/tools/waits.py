@@ -15,7 +15,7 @@ from pydantic import Field
 from bridge import tmux
 from bridge.registry import hub_tool
 from bridge.schemas import IdleResult, PaneTarget, Seconds, WaitResult
-from bridge.screen import fingerprints, line_matcher, new_lines
+from bridge.screen import LineMatcher, fingerprints, new_lines
 
 WINDOW = 500  # lines watched for new output; more than that between two polls would be missed
 POLL = 0.2
@@ -31,12 +31,12 @@ async def wait_for_text(
 ) -> WaitResult:
     """Wait until `pattern` shows up in output that appears *after* this call starts (old text never
     counts). Literal by default, or a regex. Ends at the first match or after `timeout` seconds."""
-    matches = line_matcher(pattern, is_regex=regex, ignore_case=ignore_case)
+    matcher = LineMatcher(pattern, is_regex=regex, ignore_case=ignore_case)
     started = time.monotonic()
     before = fingerprints(await tmux.capture(pane, WINDOW))
     while True:
         fresh, _ = new_lines(before, await tmux.capture(pane, WINDOW))
-        hits = [line for line in fresh if matches(line)]
+        hits = [fresh[i] for i in await asyncio.to_thread(matcher.matching, fresh)] if fresh else []
         elapsed = time.monotonic() - started
         if hits or elapsed >= timeout:
             return WaitResult(
