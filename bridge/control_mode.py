@@ -251,6 +251,13 @@ class ControlClient:
     async def acapture_pane(self, target: str, lines: int) -> str:
         return await self.acommand(capture_args(target, lines))
 
+    @property
+    def client_name(self) -> str | None:
+        """The name tmux lists this client under (`#{client_name}`, in `#{session_attached_list}`),
+        so listings can leave the hub's own connection out of a session's attached clients."""
+        connection = self._connection
+        return f"client-{connection.process.pid}" if connection is not None and connection.alive else None
+
     def close(self) -> None:
         with self._lock:
             connection, self._connection = self._connection, None

@@ -196,6 +196,14 @@ def test_it_changes_nothing_people_see(
         client.capture_pane(pane, 5)
         subprocess.run(["tmux", "-S", tmux_socket, "kill-window", "-t", "=work:1"], check=True, timeout=10)
 
+    clients = subprocess.run(
+        ["tmux", "-S", tmux_socket, "list-clients", "-F", "#{client_name} #{client_control_mode}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=10,
+    ).stdout
+    assert clients == f"{client.client_name} 1\n"  # how a listing can tell the hub's own client apart
     sessions = subprocess.run(
         [
             "tmux",
