@@ -199,6 +199,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Serve the admin's and tmuxhub's static files straight from their folders, so `tmuxhub serve` needs
+# no collectstatic step; the Docker image still collects them (compressed) into STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 
 # --- Security headers -----------------------------------------------------------------------------
 
