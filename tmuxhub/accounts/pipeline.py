@@ -42,6 +42,9 @@ def link_allow_list_entry(
     allow_list_entry.github_login = str(details.get("username") or allow_list_entry.github_login)
     allow_list_entry.user = user
     allow_list_entry.save()
-    if user.is_staff != allow_list_entry.is_staff:
-        user.is_staff = allow_list_entry.is_staff
-        user.save(update_fields=["is_staff"])
+    # Staff run the whole admin (a staff flag without permissions would show an empty admin); the
+    # allow-list's checkbox is the one switch, turned off at the next login when unticked.
+    staff = allow_list_entry.is_staff
+    if (user.is_staff, user.is_superuser) != (staff, staff):
+        user.is_staff = user.is_superuser = staff
+        user.save(update_fields=["is_staff", "is_superuser"])
