@@ -213,11 +213,13 @@ def panes(request: HttpRequest) -> TemplateResponse:
             error, selected = f"{selected[:80]!r} is not a pane: pick one from the list.", ""
     elif pane_list:
         selected = pane_list[0].id
+    shown = next((pane for pane in pane_list if selected in (pane.id, pane.target)), None)
     context = {
         **admin.site.each_context(request),
         "title": "Live panes",
         "panes": pane_list,
         "selected": selected,
+        "shown": shown,
         "error": error,
         "lines": PANE_DEFAULT_LINES,
         "poll_ms": PANE_POLL_MS,

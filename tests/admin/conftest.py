@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from abuse.categories import Reason
 from abuse.models import Enrichment, Offender, RefusalDay, Report, RequestSample
+from tests.fakes.github import FakeGitHub
+from tests.fixtures.abuse_services import AbuseServices
+from tests.hub import Hub, start_hub
 from tmuxhub.accounts.models import AllowedGitHubUser
+
+OWNER = ("owner", "correct horse battery staple")
+
+
+@pytest.fixture(scope="session")
+def admin_hub(
+    django_db_setup: None, tmux_socket: str, fake_github_server: FakeGitHub, abuse_servers: AbuseServices
+) -> Iterator[Hub]:
+    """A hub as the owner runs it: GitHub login (the fake) and AbuseIPDB reporting (the fake)."""
+    env = {**fake_github_server.env(), **abuse_servers.env}
+    with start_hub(tmux_socket=tmux_socket, extra_env=env) as running:
+        yield running
+
+
+@pytest.fixture
+def owner(transactional_db: None) -> Any:
+    """The first superuser, who logs in with a password."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser(OWNER[0], password=OWNER[1])
+
+
+def log_in(page: Any, hub: Hub) -> None:
+    """Log the owner in through the admin's password form."""
+    page.goto(f"{hub.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", OWNER[0])
+    page.fill("#id_password", OWNER[1])
+    page.click("#login-form input[type=submit]")
+    page.wait_for_url(f"{hub.url}/admin/")
 
 
 def offender(ip: str, status: str = Offender.Status.STAGED, hits: int = 42) -> Offender:
@@ -54,7 +88,9 @@ def week_of_abuse() -> dict[str, Any]:
     return {"pending": pending, "staged": staged, "reported": reported}
 
 
-def person_with_token(login: str = "octocat", client: str = "Claude") -> tuple[AllowedGitHubUser, Any]:
+def person_with_token(
+    login: str = "octocat", client: str = "Claude", resource: str = ""
+) -> tuple[AllowedGitHubUser, Any]:
     """An allow-listed person holding one live access token (with its refresh token) of a client."""
     from django.contrib.auth import get_user_model
 
@@ -72,6 +108,7 @@ def person_with_token(login: str = "octocat", client: str = "Claude") -> tuple[A
         token=f"access-{login}",
         scope="mcp",
         expires=timezone.now() + timedelta(hours=1),
+        resource=[resource] if resource else [],
     )
     get_refresh_token_model().objects.create(
         user=user, application=application, token=f"refresh-{login}", access_token=access
