@@ -94,7 +94,11 @@ def _explain(error: str) -> str:
 
 def ping() -> int:
     """Number of sessions on the hub's tmux server; raises BridgeError when it does not answer."""
-    return len(run_sync(["list-sessions", "-F", "#{session_id}"]).split())
+    try:
+        return len(run_sync(["list-sessions", "-F", "#{session_id}"]).split())
+    except BridgeError as exc:
+        # Said to an operator (/healthz), not to a model: name the command that fixes it.
+        raise BridgeError(f"{exc}; start one with `tmux {' '.join(socket_args())} new -d`") from exc
 
 
 def exact(target: str) -> str:

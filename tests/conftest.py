@@ -21,6 +21,7 @@ pytest_plugins = (
     "tests.fixtures.abuse_services",
     "tests.fixtures.browser",
     "tests.fixtures.ssh",
+    "tests.fixtures.panes",
 )
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from bridge.models import ToolCall
-from tests.bridge.conftest import call, call_error, wait_until
+from tests.fixtures.panes import call, call_error, wait_until
 from tests.hub import mcp_session
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.bridge.conftest import call, call_error
+from tests.fixtures.panes import call, call_error
 from tests.hub import mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.bridge.conftest import call, call_error, pane_text, wait_until
+from tests.fixtures.panes import call, call_error, pane_text, wait_until
 from tests.hub import mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]

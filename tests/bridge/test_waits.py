@@ -3,7 +3,7 @@ import time
 import anyio
 import pytest
 
-from tests.bridge.conftest import call, pane_text, wait_until
+from tests.fixtures.panes import call, pane_text, wait_until
 from tests.hub import mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
