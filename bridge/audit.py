@@ -14,6 +14,8 @@ import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 
 from .context import Caller
 from .models import ToolCall
@@ -48,7 +50,20 @@ def record(caller: Caller, tool: str, arguments: Any, error: str | None, duratio
         _writer = asyncio.get_running_loop().create_task(_drain())
 
 
-_insert = sync_to_async(ToolCall.objects.bulk_create, thread_sensitive=False)
+def _insert(rows: list[ToolCall]) -> None:
+    try:
+        ToolCall.objects.bulk_create(rows)
+    except IntegrityError:
+        # A user deleted since their token was checked: keep the rows, without the link.
+        users = get_user_model().objects.filter(pk__in={row.user_id for row in rows})
+        existing = set(users.values_list("pk", flat=True))
+        for row in rows:
+            if row.user_id not in existing:
+                row.user_id = None
+        ToolCall.objects.bulk_create(rows)
+
+
+_write = sync_to_async(_insert, thread_sensitive=False)
 
 
 async def _drain() -> None:
@@ -57,7 +72,7 @@ async def _drain() -> None:
         batch = _queue[:]
         del _queue[: len(batch)]
         try:
-            await _insert(batch)
+            await _write(batch)
             failures = 0
         except Exception:
             failures += 1

@@ -55,3 +55,14 @@ def test_the_admin_lists_and_filters_the_audit_log(db):
     assert errors.status_code == searched.status_code == 200
     assert [row.tool for row in errors.context_data["cl"].result_list] == ["kill_pane"]  # type: ignore[index]
     assert [row.tool for row in searched.context_data["cl"].result_list] == ["capture_pane"]  # type: ignore[index]
+
+
+def test_rows_of_a_user_deleted_meanwhile_are_kept_without_the_link(db):
+    from bridge.audit import _insert
+
+    row = ToolCall(user_id=987654, username="gone", tool="capture_pane", outcome="ok", duration_ms=1.0)
+
+    _insert([row])
+
+    saved = ToolCall.objects.get()
+    assert saved.user_id is None and saved.username == "gone"
