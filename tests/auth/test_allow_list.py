@@ -91,3 +91,9 @@ def test_migrate_seeds_the_allow_list_without_touching_admin_entries(settings) -
     ]
     carol = AllowedGitHubUser.objects.get(github_login="carol")
     assert (carol.tier, carol.note) == ("readonly", "added in the admin")
+
+
+def test_a_cancelled_github_login_shows_a_page_not_an_error(oauth: OAuthClient) -> None:
+    page = oauth.get("/complete/github/?error=access_denied&state=whatever")
+    assert page.status_code == 400
+    assert "GitHub login did not complete" in page.text

@@ -8,8 +8,6 @@ import pytest
 from tests.auth.oauth_client import TIMEOUT, mcp_post, resource_metadata_url
 from tests.hub import Hub
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 @pytest.mark.parametrize(
     "path", ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"]
