@@ -101,17 +101,22 @@ async def hub_cases(running: Hub, world: Tmux, budget: Budget, clients: list[int
                 for s in sessions
             ]
             progress(f"tmuxhub capture_pane over HTTP, {count} client(s)")
-            results.append(await measure_async("tmuxhub `capture_pane`, HTTP + OAuth token", calls, budget))
+            results.append(
+                await measure_async(
+                    "tmuxhub `capture_pane`, HTTP + OAuth token", calls, budget, server_pid=running.pid
+                )
+            )
     return results
 
 
 async def seed_cases(world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
-    from .servers import SEEDS, http_sessions, seed_http, stdio_session, tool_caller
+    from .servers import SEEDS, child_pid, http_sessions, seed_http, stdio_session, tool_caller
 
     results = []
     for seed in SEEDS:
         arguments = seed.arguments(world)
         async with stdio_session(seed.stdio_argv, seed.env(world)) as session:
+            pid = child_pid(seed.stdio_argv[0])
             for count in clients:
                 progress(f"{seed.name} {seed.tool} over stdio, {count} concurrent request(s)")
                 calls = [tool_caller(session, seed.tool, arguments, LAST_LINE)] * count
@@ -121,16 +126,21 @@ async def seed_cases(world: Tmux, budget: Budget, clients: list[int]) -> list[Re
                         calls,
                         budget,
                         note="one stdio session (a stdio server has one client); N requests in flight",
+                        server_pid=pid,
                     )
                 )
-        with seed_http(seed, world) as url:
+        with seed_http(seed, world) as (url, pid):
             for count in clients:
                 progress(f"{seed.name} {seed.tool} over HTTP, {count} client(s)")
                 async with http_sessions(url, None, count) as sessions:
                     calls = [tool_caller(s, seed.tool, arguments, LAST_LINE) for s in sessions]
                     results.append(
                         await measure_async(
-                            f"{seed.name} `{seed.tool}`, HTTP", calls, budget, note=seed.http_note
+                            f"{seed.name} `{seed.tool}`, HTTP",
+                            calls,
+                            budget,
+                            note=seed.http_note,
+                            server_pid=pid,
                         )
                     )
     return results

@@ -3,10 +3,12 @@ stdio or Streamable HTTP, and the one `capture 100 lines` call each is timed on.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.hub import mcp_session
@@ -78,12 +80,26 @@ async def stdio_session(argv: list[str], env: dict[str, str]) -> AsyncIterator[S
             yield session
 
 
+def child_pid(program: str) -> int | None:
+    """The pid of this process's child running `program` (the stdio server the SDK spawned)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            argv = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == os.getpid() and program.encode() in argv[:2]:
+            return int(stat.parent.name)
+    return None
+
+
 @contextmanager
-def http_server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+def http_server(argv: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
+    """A server process listening on `port`: its MCP URL and pid."""
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/mcp", process.pid
     finally:
         stop(process)
 
@@ -108,7 +124,7 @@ def tool_caller(session: Session, tool: str, arguments: dict[str, Any], marker: 
 
 
 @contextmanager
-def seed_http(seed: Seed, world: Tmux) -> Iterator[str]:
+def seed_http(seed: Seed, world: Tmux) -> Iterator[tuple[str, int]]:
     port = free_port()
-    with http_server(seed.http_argv(port), {**seed.env(world), **seed.http_env(port)}, port) as url:
-        yield url
+    with http_server(seed.http_argv(port), {**seed.env(world), **seed.http_env(port)}, port) as running:
+        yield running

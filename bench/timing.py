@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Result:
     errors: int = 0
     note: str = ""
     first_error: str = ""
+    client_cpu_ms: float = math.nan  # CPU of this (the client's) process per call
+    server_cpu_ms: float = math.nan  # CPU of the server's process per call, where its pid is known
 
     @property
     def calls(self) -> int:
@@ -59,15 +63,24 @@ class Result:
             "p95_ms": round(self.p95, 3),
             "calls_per_s": round(self.per_second, 1),
             "seconds": round(self.seconds, 3),
+            "client_cpu_ms_per_call": round(self.client_cpu_ms, 3),
+            "server_cpu_ms_per_call": round(self.server_cpu_ms, 3),
             "note": self.note,
             "first_error": self.first_error,
         }
+
+
+def process_cpu_ms(pid: int) -> float:
+    """User + system CPU a process has used so far (its children not included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def measure_sync(case: str, call: Callable[[], object], budget: Budget, note: str = "") -> Result:
     for _ in range(budget.warmup):
         call()
     result = Result(case=case, clients=1, note=note)
+    cpu = time.process_time()
     started = time.perf_counter()
     deadline = started + budget.seconds
     while result.calls < budget.calls:
@@ -78,11 +91,16 @@ def measure_sync(case: str, call: Callable[[], object], budget: Budget, note: st
         if after > deadline:
             break
     result.seconds = time.perf_counter() - started
+    result.client_cpu_ms = (time.process_time() - cpu) * 1000 / max(1, result.calls)
     return result
 
 
 async def measure_async(
-    case: str, calls: Sequence[Callable[[], Awaitable[object]]], budget: Budget, note: str = ""
+    case: str,
+    calls: Sequence[Callable[[], Awaitable[object]]],
+    budget: Budget,
+    note: str = "",
+    server_pid: int | None = None,
 ) -> Result:
     """Run `len(calls)` clients at once, each calling its own function in a loop, until the budget
     is spent; a failing call is counted and the loop goes on."""
@@ -90,6 +108,8 @@ async def measure_async(
     for call in calls:
         for _ in range(max(1, budget.warmup // len(calls))):
             await call()
+    cpu = time.process_time()
+    server_cpu = process_cpu_ms(server_pid) if server_pid else math.nan
     started = time.perf_counter()
     deadline = started + budget.seconds
     remaining = budget.calls
@@ -109,6 +129,10 @@ async def measure_async(
 
     await asyncio.gather(*(client(call) for call in calls))
     result.seconds = time.perf_counter() - started
+    done = max(1, result.calls + result.errors)
+    result.client_cpu_ms = (time.process_time() - cpu) * 1000 / done
+    if server_pid:
+        result.server_cpu_ms = (process_cpu_ms(server_pid) - server_cpu) / done
     return result
 
 
@@ -118,14 +142,18 @@ def _ms(value: float) -> str:
 
 def table(results: Sequence[Result], floor: Result | None) -> str:
     """A Markdown table: one row per case and client count, with p50 as a multiple of the floor."""
-    header = "| case | clients | p50 ms | p95 ms | calls/s | errors | p50 ÷ raw subprocess |"
-    lines = [header, "|---|--:|--:|--:|--:|--:|--:|"]
+    header = (
+        "| case | clients | p50 ms | p95 ms | calls/s | errors | p50 ÷ raw subprocess "
+        "| CPU ms/call: client | server |"
+    )
+    lines = [header, "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         ratio = "—"
         if floor is not None and floor.calls and r.calls:
             ratio = f"{r.p50 / floor.p50:.2f}x"
         per_second = "—" if math.isnan(r.per_second) else f"{r.per_second:,.0f}"
         lines.append(
-            f"| {r.case} | {r.clients} | {_ms(r.p50)} | {_ms(r.p95)} | {per_second} | {r.errors} | {ratio} |"
+            f"| {r.case} | {r.clients} | {_ms(r.p50)} | {_ms(r.p95)} | {per_second} | {r.errors} | {ratio} "
+            f"| {_ms(r.client_cpu_ms)} | {_ms(r.server_cpu_ms)} |"
         )
     return "\n".join(lines)
