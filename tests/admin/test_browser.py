@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
 from tests.fixtures.browser import screenshot
+from tests.fixtures.panes import SHELL
 from tests.hub import Hub
 from tmuxhub.accounts.models import AllowedGitHubUser
 
@@ -93,10 +94,9 @@ def test_a_revoked_token_stops_working_at_once(page: Any, admin_hub: Hub, owner:
 
 
 def test_the_pane_view_follows_what_the_agent_types(
-    page: Any, admin_hub: Hub, owner: Any, tmux: libtmux.Server
+    page: Any, admin_hub: Hub, owner: Any, make_pane: Callable[..., libtmux.Pane]
 ) -> None:
-    pane = tmux.new_session("agent", x=100, y=30).active_pane
-    assert pane is not None
+    pane = make_pane(SHELL, name="agent", ready="$")
     log_in(page, admin_hub)
     page.click("nav.hub-nav >> text=Live panes")
     page.click("text=agent:0.0")
