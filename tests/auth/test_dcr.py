@@ -36,6 +36,8 @@ def test_it_accepts_loopback_http_redirect_uris(oauth: OAuthClient, uri: str) ->
         (["javascript:alert(1)"], "not allowed"),
         (["https://claude.ai/api/mcp/auth_callback#x"], "fragment"),
         (["https://user:pw@claude.ai/cb"], "credentials"),
+        (["https://claude.ai/cb\x00"], "characters"),
+        (["https://claudé.ai/cb"], "characters"),
         ([], "non-empty"),
         ("https://claude.ai/api/mcp/auth_callback", "non-empty array"),
         ([f"https://claude.ai/{'a' * 2100}"], "at most"),
@@ -53,6 +55,8 @@ def test_it_refuses_unsafe_redirect_uris(oauth: OAuthClient, uris: object, why: 
     [
         {"client_name": "x" * 201},
         {"client_name": 7},
+        {"client_name": "Claude\x00"},
+        {"client_name": "Claude\n(official)"},
         {"grant_types": ["client_credentials"]},
         {"grant_types": ["authorization_code", "implicit"]},
         {"response_types": ["token"]},

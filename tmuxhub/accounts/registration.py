@@ -46,6 +46,9 @@ def _is_loopback(host: str) -> bool:
 def check_redirect_uri(uri: object) -> str:
     if not isinstance(uri, str) or not uri:
         raise RegistrationError("invalid_redirect_uri", "Each redirect URI must be a non-empty string.")
+    # URIs are printable ASCII (RFC 3986); anything else is a trick or a mistake.
+    if not uri.isascii() or not uri.isprintable() or " " in uri:
+        raise RegistrationError("invalid_redirect_uri", f"{uri!r} has characters a URL cannot contain.")
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
         raise RegistrationError(
             "invalid_redirect_uri", f"A redirect URI may be at most {MAX_REDIRECT_URI_LENGTH} characters."
@@ -98,10 +101,11 @@ def clean_client_metadata(body: bytes) -> dict[str, Any]:
     uris = [check_redirect_uri(uri) for uri in redirect_uris]
 
     name = data.get("client_name", "")
-    if not isinstance(name, str) or len(name) > MAX_CLIENT_NAME_LENGTH:
+    # The name is shown on the consent page: printable text only, on one line.
+    if not isinstance(name, str) or len(name) > MAX_CLIENT_NAME_LENGTH or not name.isprintable():
         raise RegistrationError(
             "invalid_client_metadata",
-            f"client_name must be a string of at most {MAX_CLIENT_NAME_LENGTH} characters.",
+            f"client_name must be printable text of at most {MAX_CLIENT_NAME_LENGTH} characters.",
         )
     grant_types = _string_list(data, "grant_types", ["authorization_code"])
     if "authorization_code" not in grant_types or not set(grant_types) <= SUPPORTED_GRANT_TYPES:
