@@ -40,6 +40,10 @@ from typing import IO
 # Arguments are single-quoted for tmux's command parser, which takes single-quoted text literally;
 # anything that could end the quote or the line is refused (callers use a subprocess instead).
 _UNQUOTABLE = re.compile(r"['\x00-\x1f\x7f]")
+# Lines in flight stay below a pipe's 64 KiB, so writing one can never block the event loop even when
+# tmux stops reading; a longer command or a fuller queue goes to a subprocess instead.
+MAX_LINE = 1000
+MAX_PENDING = 64
 MAX_CAPTURE_LINES = 100_000
 
 
@@ -199,7 +203,7 @@ class ControlClient:
         *,
         timeout: float = 5.0,
         tmux: str = "tmux",
-        max_pending: int = 1024,
+        max_pending: int = MAX_PENDING,
         retry_after: float = 1.0,
     ) -> None:
         # attach, not a bare `tmux -C` (which would create a session); `ignore-size` keeps window
@@ -267,7 +271,10 @@ class ControlClient:
     def _line(self, args: Sequence[str]) -> bytes:
         if not args:
             raise ValueError("no tmux command given")
-        return (" ".join(quote(arg) for arg in args) + "\n").encode()
+        line = (" ".join(quote(arg) for arg in args) + "\n").encode()
+        if len(line) > MAX_LINE:
+            raise ValueError(f"a command longer than {MAX_LINE} bytes cannot be sent over tmux control mode")
+        return line
 
     def _is_connected(self) -> bool:
         connection = self._connection

@@ -113,6 +113,8 @@ def test_it_refuses_what_it_cannot_quote_instead_of_sending_it(client: ControlCl
         client.capture_pane("a\nkill-server", 10)
     with pytest.raises(ValueError, match="lines must be"):
         client.capture_pane("%1", 0)
+    with pytest.raises(ValueError, match="longer than"):
+        client.capture_pane("x" * 2000, 10)
 
 
 def test_a_stuck_command_times_out_and_the_next_one_gets_a_fresh_connection(
@@ -173,8 +175,11 @@ def test_concurrent_callers_from_threads_and_the_event_loop_each_get_their_own_p
         threaded = list(pool.map(from_thread, list(panes) * 50))
 
     async def from_loop() -> list[tuple[str, str]]:
+        clients = asyncio.Semaphore(32)  # more than MAX_PENDING at once would go to a subprocess
+
         async def one(pane: str) -> tuple[str, str]:
-            return pane, await client.acapture_pane(pane, 3)
+            async with clients:
+                return pane, await client.acapture_pane(pane, 3)
 
         return await asyncio.gather(*(one(pane) for pane in list(panes) * 50))
 
