@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -137,6 +138,8 @@ def build_server() -> HubServer:
             issuer_url=settings.PUBLIC_URL,
             resource_server_url=settings.MCP_RESOURCE_URL,  # type: ignore[arg-type]
             required_scopes=["mcp"],
+            # The verifier already refuses tokens for another resource; the SDK checks it again.
+            validate_token_resource=True,
         ),
     )
     for tool in TOOLS.values():
@@ -160,6 +163,9 @@ def _flushing_audit(
 
 
 def build_mcp_app() -> Starlette:
+    # Stateless mode "terminates a session" on every request and logs it at INFO: noise, and a
+    # write per call on the hot path.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     app = build_server().streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
