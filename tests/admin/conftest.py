@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
-from abuse.categories import Reason
-from abuse.models import Enrichment, Offender, RefusalDay, Report, RequestSample
+from abuse.models import Offender, RefusalDay, Report
+from tests.abuse.factories import offender
 from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
 from tests.hub import Hub, start_hub
@@ -45,29 +45,6 @@ def log_in(page: Any, hub: Hub) -> None:
     page.fill("#id_password", OWNER[1])
     page.click("#login-form input[type=submit]")
     page.wait_for_url(f"{hub.url}/admin/")
-
-
-def offender(ip: str, status: str = Offender.Status.STAGED, hits: int = 42) -> Offender:
-    """An offender as the collector and RIPE Stat would leave it: counts, samples, enrichment."""
-    last = timezone.now() - timedelta(minutes=10)
-    row = Offender.objects.create(
-        ip=ip,
-        status=status,
-        hits=hits,
-        banned_hits=hits - 1,
-        exploit_hits=1,
-        sample_count=2,
-        first_seen=last - timedelta(minutes=5),
-        last_seen=last,
-    )
-    for path in ("/wp-login.php", "/.env"):
-        RequestSample.objects.create(
-            offender=row, at=last, method="GET", path=path, user_agent="zgrab/0.x", reason=Reason.BANNED
-        )
-    Enrichment.objects.create(
-        offender=row, asn="AS64500", holder="EXAMPLE-AS Example Hosting", prefix="8.8.0.0/16", country="NL"
-    )
-    return row
 
 
 def week_of_abuse() -> dict[str, Any]:

@@ -6,8 +6,7 @@ import pytest
 from django.test import Client
 
 from abuse.models import Offender
-
-from .conftest import offender
+from tests.abuse.factories import offender
 
 pytestmark = pytest.mark.django_db
 
