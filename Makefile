@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test install lint typecheck test-sqlite test-postgres bench clean
 
@@ -39,8 +40,11 @@ test:
 	scripts/ensure-system test
 	$(MAKE) lint typecheck test-sqlite test-postgres
 
-bench: install
-	$(BIN)/python -m bench
+# Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).
+bench:
+	scripts/ensure-system test
+	$(MAKE) install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data staticfiles test-artifacts
