@@ -19,3 +19,15 @@ def test_the_allow_list_decides_admin_access_at_each_login(django_user_model, st
 
     user.refresh_from_db()
     assert (user.is_staff, user.is_superuser) == (staff, staff)
+
+
+@pytest.mark.parametrize("client_id", ["", "a-github-app"])
+def test_the_admin_login_offers_github_only_when_a_github_app_is_set(
+    client, settings, client_id: str
+) -> None:
+    settings.SOCIAL_AUTH_GITHUB_KEY = client_id
+
+    html = client.get("/admin/login/?next=/admin/").content.decode()
+
+    assert ("Log in with GitHub" in html) == bool(client_id)
+    assert 'name="password"' in html  # the first superuser's way in stays
