@@ -15,7 +15,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError
+from django.db import IntegrityError, close_old_connections
 
 from .context import Caller
 from .models import ToolCall
@@ -51,6 +51,7 @@ def record(caller: Caller, tool: str, arguments: Any, error: str | None, duratio
 
 
 def _insert(rows: list[ToolCall]) -> None:
+    close_old_connections()  # a connection a database restart broke is replaced, not reused
     try:
         ToolCall.objects.bulk_create(rows)
     except IntegrityError:

@@ -6,6 +6,7 @@ import hashlib
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import timezone
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from oauth2_provider.models import get_access_token_model
@@ -25,6 +26,9 @@ class HubAccessToken(AccessToken):
 
 
 def _lookup(token: str) -> HubAccessToken | None:
+    # What Django does at the start of each request, which /mcp calls are not: drop this thread's
+    # connection if a database restart broke it, instead of failing on it forever.
+    close_old_connections()
     checksum = hashlib.sha256(token.encode()).hexdigest()
     row = (
         get_access_token_model()
