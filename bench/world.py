@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.hub import free_port
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SEEDS_VENV = BASE_DIR / "bench" / ".venv-seeds"
 # The seed servers PyPI carries, pinned so a run is repeatable. tmux-mcp (BANCS-Norway) is not on
@@ -34,12 +36,6 @@ WINDOW = "bench@localhost-0001"
 PANE_ROWS = 100  # the pane shows exactly the 100 lines every server is asked for
 LAST_LINE = "row 0399"
 TUI = BASE_DIR / "tests" / "tui" / "inputbox.py"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
