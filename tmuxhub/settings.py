@@ -297,12 +297,6 @@ OAUTH2_PROVIDER = {
     "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
     "APPLICATION_ADMIN_CLASS": "tmuxhub.accounts.oauth_admin.ApplicationAdmin",
 }
-CELERY_BEAT_SCHEDULE = {
-    "accounts-expire-unused-clients": {
-        "task": "tmuxhub.accounts.tasks.expire_unused_clients",
-        "schedule": 3600,
-    },
-}
 
 # --- Bridge: tmux and MCP -------------------------------------------------------------------------
 

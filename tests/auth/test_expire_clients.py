@@ -55,6 +55,14 @@ def test_it_deletes_old_clients_that_never_got_a_token() -> None:
     assert not get_access_token_model().objects.filter(token="reg-abandoned").exists()
 
 
+def test_celery_beat_runs_it_every_hour() -> None:
+    from tmuxhub.celery import app
+
+    entry = app.conf.beat_schedule["accounts-expire-unused-clients"]
+    assert entry == {"task": "tmuxhub.accounts.tasks.expire_unused_clients", "schedule": 3600}
+    assert entry["task"] in app.tasks
+
+
 def test_the_management_command_takes_an_age(capsys: pytest.CaptureFixture[str]) -> None:
     _client("an hour old", age_hours=2)
     call_command("expire_unused_clients", "--hours", "1")

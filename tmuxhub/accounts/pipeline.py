@@ -39,7 +39,13 @@ def link_allow_list_entry(
     if user is None:
         return
     allow_list_entry.github_id = int(uid)
-    allow_list_entry.github_login = str(details.get("username") or allow_list_entry.github_login)
+    login = str(details.get("username") or "").lower()
+    # Follow a rename, unless another entry already holds the new login (the admin sorts that out).
+    if (
+        login
+        and not AllowedGitHubUser.objects.filter(github_login=login).exclude(pk=allow_list_entry.pk).exists()
+    ):
+        allow_list_entry.github_login = login
     allow_list_entry.user = user
     allow_list_entry.save()
     # Staff run the whole admin (a staff flag without permissions would show an empty admin); the
