@@ -45,6 +45,17 @@ async def test_multi_line_text_is_one_prompt(hub, mcp_token, tui_pane, tui_log):
     assert submitted(tui_log) == ["line one\nline two"]
 
 
+async def test_it_verifies_a_paste_the_tui_shows_collapsed(hub, mcp_token, tui_pane, tui_log):
+    pane = tui_pane(collapse=2)
+    text = "first\nsecond\nthird\nfourth"
+
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text=text)
+
+    assert out["verified"]
+    assert submitted(tui_log) == [text]
+
+
 async def test_it_presses_enter_again_when_the_first_is_swallowed(hub, mcp_token, tui_pane, tui_log):
     pane = tui_pane(swallow=1)
 

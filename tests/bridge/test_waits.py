@@ -77,3 +77,19 @@ async def test_a_long_wait_does_not_delay_another_clients_calls(hub, mcp_token, 
 
     assert time.monotonic() - started >= 5.5  # the wait really lasted
     assert len(latencies) == 10 and max(latencies) < 1.0
+
+
+async def test_many_clients_at_once_all_get_answers(hub, mcp_token, shell_pane):
+    results: list[dict] = []
+
+    async def client() -> None:
+        async with mcp_session(hub, mcp_token) as session:
+            for _ in range(5):
+                results.append(await call(session, "capture_pane", pane=shell_pane.pane_id, lines=100))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(16):
+            group.start_soon(client)
+
+    assert len(results) == 80
+    assert all(r["pane"] == shell_pane.pane_id for r in results)

@@ -3,9 +3,10 @@
 It takes the alternate screen, asks for bracketed paste, and shows a history area above a `> `
 input line. Typed or pasted text goes into the input line; Enter moves it into the history (and
 appends it as a JSON line to `--log`) and empties the input. `--swallow N` ignores the first N
-Enters after each paste, as TUIs do when Enter arrives while they still digest a paste.
+Enters after each paste, as TUIs do when Enter arrives while they still digest a paste; `--collapse N`
+shows a paste of more than N lines as `[Pasted text +K lines]`, as Claude Code does.
 
-    python tests/tui/inputbox.py --log /tmp/submitted.jsonl [--swallow 1]
+    python tests/tui/inputbox.py --log /tmp/submitted.jsonl [--swallow 1] [--collapse 2]
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ PASTE_START, PASTE_END = b"\x1b[200~", b"\x1b[201~"
 
 
 class InputBox:
-    def __init__(self, log: str, swallow: int) -> None:
+    def __init__(self, log: str, swallow: int, collapse: int) -> None:
         self.log = log
         self.swallow = swallow
+        self.collapse = collapse
         self.to_swallow = 0
         self.history: list[str] = []
         self.text = ""
@@ -36,7 +38,9 @@ class InputBox:
         out = ["\x1b[H\x1b[2J"]
         out += [f"\x1b[{i + 1};1H{line}" for i, line in enumerate(shown)]
         out.append(f"\x1b[{rows - 1};1H" + "-" * columns)
-        visible = ("> " + self.text.replace("\n", " "))[-(columns - 1) :]
+        lines = self.text.count("\n") + 1
+        shown_text = f"[Pasted text +{lines} lines]" if self.collapse and lines > self.collapse else self.text
+        visible = ("> " + shown_text.replace("\n", " "))[-(columns - 1) :]
         out.append(f"\x1b[{rows};1H{visible}")
         sys.stdout.write("".join(out))
         sys.stdout.flush()
@@ -84,8 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
     parser.add_argument("--swallow", type=int, default=0)
+    parser.add_argument("--collapse", type=int, default=0)
     args = parser.parse_args()
-    box = InputBox(args.log, args.swallow)
+    box = InputBox(args.log, args.swallow, args.collapse)
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setraw(fd)
