@@ -69,8 +69,9 @@ def test_it_refuses_metadata_it_does_not_support(oauth: OAuthClient, metadata: d
     assert response.json()["error"] == "invalid_client_metadata"
 
 
-def test_it_refuses_a_body_that_is_not_a_json_object(oauth: OAuthClient) -> None:
-    response = oauth.post("/register", content=b"[1, 2]", headers={"Content-Type": "application/json"})
+@pytest.mark.parametrize("body", [b"[1, 2]", b"{not json", b"\xff\xfe"])
+def test_it_refuses_a_body_that_is_not_a_json_object(oauth: OAuthClient, body: bytes) -> None:
+    response = oauth.post("/register", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
 
