@@ -30,7 +30,6 @@ import secrets
 import shlex
 import subprocess
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,7 +40,7 @@ from .exceptions import BridgeError
 
 SESSION = "tmuxhub-ssh"
 OPTION = "@tmuxhub_ssh_"
-SEP = "\x1f"
+_NO_SESSION = ("can't find session", "no tmux server")
 ID_RE = re.compile(r"^[0-9a-f]{8}$")
 # Host names and ssh-config aliases: no leading '-' (it would be read as an option), and none of the
 # characters ssh would substitute into a ProxyCommand or `Match exec` shell line.
@@ -65,8 +64,6 @@ class SshSession(BaseModel):
     port: int
     window_id: str = Field(description="The tmux window, e.g. '@4'.")
     pane_id: str = Field(description="The tmux pane, e.g. '%7': send_keys and capture_pane accept it.")
-    alive: bool = Field(description="False once ssh has exited (connection closed or failed).")
-    exit_status: int | None = Field(description="ssh's exit status once it has exited.")
     opened: int = Field(description="Unix time it was opened.")
     busy: bool = Field(
         description="True while a command sent by ssh_send_command has not been seen to finish."
@@ -182,36 +179,9 @@ def check_command(command: str) -> str:
 # --- tmux -----------------------------------------------------------------------------------------
 
 
-def _tmux_sync(args: Sequence[str], stdin: bytes | None) -> str:
-    try:
-        result = subprocess.run(
-            ["tmux", *tmux.socket_args(), *args],
-            input=stdin,
-            capture_output=True,
-            timeout=settings.TMUXHUB_TMUX_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise BridgeError(
-            f"tmux did not answer within {settings.TMUXHUB_TMUX_TIMEOUT:g}s; try again"
-        ) from exc
-    except OSError as exc:
-        raise BridgeError(f"cannot run tmux ({exc}); is tmux installed on the hub's machine?") from exc
-    if result.returncode != 0:
-        error = result.stderr.decode(errors="replace").strip() or f"exit status {result.returncode}"
-        raise BridgeError(f"tmux says: {error}")
-    return result.stdout.decode(errors="replace")
-
-
-async def _tmux(*args: str, stdin: bytes | None = None) -> str:
-    return await asyncio.to_thread(_tmux_sync, args, stdin)
-
-
 FIELDS = (
     "window_id",
     "pane_id",
-    "pane_dead",
-    "pane_dead_status",
     *(f"{OPTION}{name}" for name in ("id", "host", "hostname", "user", "port", "opened", "busy")),
 )
 
@@ -219,17 +189,18 @@ FIELDS = (
 async def list_sessions() -> list[SshSession]:
     """Every SSH session, rebuilt from the windows of the `tmuxhub-ssh` tmux session."""
     try:
-        output = await _tmux("list-windows", "-t", f"={SESSION}", "-F", SEP.join(f"#{{{f}}}" for f in FIELDS))
+        output = await tmux.run(
+            "list-windows", "-t", f"={SESSION}", "-F", tmux.SEP.join(f"#{{{f}}}" for f in FIELDS)
+        )
     except BridgeError as exc:
-        if any(s in str(exc) for s in ("can't find session", "no server running", "error connecting")):
+        if any(s in str(exc) for s in _NO_SESSION):
             return []
         raise
     sessions = []
     for line in output.splitlines():
-        row = dict(zip(FIELDS, line.split(SEP), strict=False))
+        row = dict(zip(FIELDS, line.split(tmux.SEP), strict=False))
         if len(row) != len(FIELDS) or not ID_RE.match(row[f"{OPTION}id"]):
             continue  # a window someone else opened in our session
-        dead = row["pane_dead"] == "1"
         sessions.append(
             SshSession(
                 id=row[f"{OPTION}id"],
@@ -239,8 +210,6 @@ async def list_sessions() -> list[SshSession]:
                 port=int(row[f"{OPTION}port"] or 0),
                 window_id=row["window_id"],
                 pane_id=row["pane_id"],
-                alive=not dead,
-                exit_status=int(row["pane_dead_status"]) if dead and row["pane_dead_status"] else None,
                 opened=int(row[f"{OPTION}opened"] or 0),
                 busy=bool(row[f"{OPTION}busy"]),
             )
@@ -256,28 +225,18 @@ async def get_session(session_id: str) -> SshSession:
     raise BridgeError(f"no SSH session {session_id!r}; ssh_list shows the open ones, ssh_open opens one")
 
 
-async def _live(session_id: str) -> SshSession:
-    session = await get_session(session_id)
-    if not session.alive:
-        raise BridgeError(
-            f"SSH session {session_id} has ended (ssh exited with {session.exit_status}); "
-            "ssh_snapshot shows why, ssh_close removes it, ssh_open opens a new one"
-        )
-    return session
-
-
 async def _set_option(window_id: str, name: str, value: str | None) -> None:
     if value is None:
-        await _tmux("set-option", "-w", "-u", "-t", window_id, f"{OPTION}{name}")
+        await tmux.run("set-option", "-w", "-u", "-t", window_id, f"{OPTION}{name}")
     else:
-        await _tmux("set-option", "-w", "-t", window_id, f"{OPTION}{name}", value)
+        await tmux.run("set-option", "-w", "-t", window_id, f"{OPTION}{name}", value)
 
 
 async def _capture(pane_id: str, start: str | None = None) -> list[str]:
     args = ["capture-pane", "-p", "-J", "-t", pane_id]
     if start is not None:
         args += ["-S", start]
-    return (await _tmux(*args)).splitlines()
+    return (await tmux.run(*args)).splitlines()
 
 
 async def _type(pane_id: str, text: str) -> None:
@@ -292,7 +251,7 @@ async def _type(pane_id: str, text: str) -> None:
         end = min(start + TYPE_CHUNK, len(text))
         while end < len(text) and text[end - 1] in ";\\":
             end += 1
-        await _tmux("send-keys", "-l", "-t", pane_id, "--", text[start:end])
+        await tmux.run("send-keys", "-l", "-t", pane_id, "--", text[start:end])
         start = end
 
 
@@ -372,27 +331,21 @@ async def _wait_for(pane_id: str, found: re.Pattern[str] | str, deadline: float)
     """Poll the visible screen until a line matches `found` (a marker), ssh exits, or the deadline."""
     delay = POLL_FIRST
     while True:
-        output = await _tmux(
-            "display-message",
-            "-p",
-            "-t",
-            pane_id,
-            "#{pane_dead}",
-            ";",
-            "capture-pane",
-            "-p",
-            "-J",
-            "-t",
-            pane_id,
-        )
+        try:
+            output = await tmux.run(
+                "display-message", "-p", "-t", pane_id, "#{pane_dead}",
+                ";", "capture-pane", "-p", "-J", "-t", pane_id,
+            )  # fmt: skip
+        except BridgeError as exc:
+            if "can't find" not in str(exc):
+                raise
+            output = "1"  # the window closed with ssh
         dead, *screen = output.splitlines()
         for line in screen:
             if found.match(line) if isinstance(found, re.Pattern) else line.rstrip() == found:
                 return True
         if dead == "1":
-            raise BridgeError(
-                "the SSH connection closed; ssh_snapshot shows its last words, ssh_close removes it"
-            )
+            raise BridgeError("the SSH connection closed (its window is gone); ssh_open opens a new one")
         if time.monotonic() >= deadline:
             return False
         await asyncio.sleep(min(delay, max(deadline - time.monotonic(), 0)))
@@ -483,23 +436,25 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
         "opened": str(int(time.time())),
     }
     # Set in the same tmux command list as the window's creation, so even an ssh that fails at once
-    # leaves its window (remain-on-exit) and its error message to report.
+    # leaves its window (remain-on-exit) and its error message to report. Once connected, the window
+    # closes with ssh again: tmux 3.3a crashes when text is pasted into a dead pane, and other tools
+    # (tmux_send_prompt) paste into any pane.
     settings_args: list[str] = [";", "set-option", "-w", "-t", window, "remain-on-exit", "on"]
     for key, value in options.items():
         settings_args += [";", "set-option", "-w", "-t", window, f"{OPTION}{key}", value]
-    fields = "#{window_id}" + SEP + "#{pane_id}"
+    fields = "#{window_id}" + tmux.SEP + "#{pane_id}"
     try:
-        created = await _tmux(
+        created = await tmux.run(
             "new-window", "-d", "-P", "-F", fields, "-t", f"={SESSION}:", "-n", name, *ssh, *settings_args
         )
     except BridgeError as exc:
-        if not any(s in str(exc) for s in ("can't find session", "no server running", "error connecting")):
+        if not any(s in str(exc) for s in _NO_SESSION):
             raise
-        created = await _tmux(
+        created = await tmux.run(
             "new-session", "-d", "-P", "-F", fields, "-s", SESSION, "-x", "160", "-y", "48", "-n", name,
             *ssh, *settings_args,
         )  # fmt: skip
-    window_id, pane_id = created.strip().split(SEP)
+    window_id, pane_id = created.strip().split(tmux.SEP)
     session = SshSession(
         id=session_id,
         host=host,
@@ -508,8 +463,6 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
         port=resolved.port,
         window_id=window_id,
         pane_id=pane_id,
-        alive=True,
-        exit_status=None,
         opened=int(options["opened"]),
         busy=False,
     )
@@ -517,9 +470,11 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
         completed, _, _, _ = await _run(session, "unset HISTFILE", timeout + 5)
     except BridgeError:
         completed = False
-    if not completed:
+    if completed:
+        await tmux.run("set-option", "-w", "-t", window_id, "remain-on-exit", "off")
+    else:
         reason = await _last_words(pane_id)
-        await _tmux("kill-window", "-t", window_id)
+        await tmux.run("kill-window", "-t", window_id)
         raise BridgeError(
             f"could not open an SSH session to {host!r} "
             f"({resolved.user}@{resolved.hostname}:{resolved.port}): "
@@ -543,7 +498,7 @@ async def _last_words(pane_id: str) -> str:
 async def close_session(session_id: str, force: bool = False) -> Closed:
     session = await get_session(session_id)
     warning = ""
-    if session.alive and session.busy:
+    if session.busy:
         warning = (
             "the last command sent with ssh_send_command has not been seen to finish: it may still be "
             "running (or was interrupted)"
@@ -553,7 +508,7 @@ async def close_session(session_id: str, force: bool = False) -> Closed:
                 f"SSH session {session_id} was not closed: {warning}. Closing kills whatever runs there. "
                 "Look with ssh_snapshot, interrupt with send_keys C-c, or call ssh_close with force=true"
             )
-    await _tmux("kill-window", "-t", session.window_id)
+    await tmux.run("kill-window", "-t", session.window_id)
     return Closed(id=session_id, closed=True, warning=warning)
 
 
@@ -571,7 +526,7 @@ def _cap_bytes(text: str) -> tuple[str, bool]:
 async def send_command(session_id: str, command: str, timeout: float) -> CommandResult:
     check_command(command)
     timeout = min(max(timeout, 0.1), settings.TMUXHUB_SSH_MAX_WAIT)
-    session = await _live(session_id)
+    session = await get_session(session_id)
     began = time.monotonic()
     completed, status, lines, cut = await _run(session, command, timeout)
     while not completed and lines and not lines[-1].strip():
@@ -634,14 +589,14 @@ async def _checked_run(session: SshSession, script: str, timeout: float, doing: 
 
 async def _rows_per_capture(pane_id: str) -> tuple[int, int]:
     history, width = (
-        await _tmux("display-message", "-p", "-t", pane_id, "#{history_limit} #{pane_width}")
+        await tmux.run("display-message", "-p", "-t", pane_id, "#{history_limit} #{pane_width}")
     ).split()
     return int(history), max(int(width), 1)
 
 
 async def read_file(session_id: str, path: str, as_base64: bool) -> FileRead:
     check_path(path)
-    session = await _live(session_id)
+    session = await get_session(session_id)
     quoted = shlex.quote(path)
     head = await _checked_run(
         session,
@@ -697,7 +652,7 @@ async def write_file(session_id: str, path: str, data: bytes, append: bool) -> F
     """Write (or append) exactly `data`: base64 through the pty, checked by sha256, renamed into place."""
     check_path(path)
     _check_size(len(data))
-    session = await _live(session_id)
+    session = await get_session(session_id)
     digest = hashlib.sha256(data).hexdigest()
     markers = _Markers(secrets.token_hex(8))
     target = shlex.quote(path)
@@ -726,7 +681,7 @@ async def write_file(session_id: str, path: str, data: bytes, append: bool) -> F
             f"writing {path}: the remote shell did not start the transfer; look with ssh_snapshot"
         )
     await _type(session.pane_id, base64.encodebytes(data).decode().replace("\n", "\r"))
-    await _tmux("send-keys", "-t", session.pane_id, "C-d")
+    await tmux.run("send-keys", "-t", session.pane_id, "C-d")
     if not await _wait_for(session.pane_id, markers.end, deadline):
         raise BridgeError(f"writing {path} did not finish within {timeout:g}s; look with ssh_snapshot")
     lines, status, _ = _between(await _capture(session.pane_id, "-"), markers)

@@ -59,7 +59,7 @@ async def ssh_open(
 
 @hub_tool("readonly", title="List SSH sessions", idempotent=True, open_world=True)
 async def ssh_list() -> SshSessionList:
-    """List the open SSH sessions, whether each is still connected and whether a command still runs."""
+    """List the open SSH sessions (a closed connection's window goes away) and whether a command runs."""
     return SshSessionList(sessions=await ssh.list_sessions())
 
 

@@ -51,26 +51,24 @@ async def test_a_command_printing_the_marker_text_does_not_end_the_wait(ssh):
     assert "TMUXHUB_END_0123456789abcdef:0" in result["output"]
 
 
-@pytest.mark.parametrize(
-    "command, expected",
-    [
-        ('echo "it\'s" \'a "quote"\'', 'it\'s a "quote"\n'),
-        ("echo one # a comment; echo two", "one\n"),
-        ("echo '#{pane_id} #(echo injected)'", "#{pane_id} #(echo injected)\n"),
-        ("echo 'hi!' \"$((6 * 7))\"", "hi! 42\n"),
-        ("printf 'a\\tb\\n'", "a       b\n"),
-        ("cat <<'EOF'\nline 1\n$HOME\nEOF", "line 1\n$HOME\n"),
-        ("-n() { echo dash; }; -n", "dash\n"),
-        ("echo ends with a semicolon;", "ends with a semicolon\n"),
-    ],
-)
-async def test_it_sends_any_command_text_intact(ssh, command, expected):
+AWKWARD_COMMANDS = [
+    ('echo "it\'s" \'a "quote"\'', 'it\'s a "quote"\n'),
+    ("echo one # a comment; echo two", "one\n"),
+    ("echo '#{pane_id} #(echo injected)'", "#{pane_id} #(echo injected)\n"),
+    ("echo 'hi!' \"$((6 * 7))\"", "hi! 42\n"),
+    ("printf 'a\\tb\\n'", "a       b\n"),
+    ("cat <<'EOF'\nline 1\n$HOME\nEOF", "line 1\n$HOME\n"),
+    ("-n() { echo dash; }; -n", "dash\n"),
+    ("echo ends with a semicolon;", "ends with a semicolon\n"),
+]
+
+
+async def test_it_sends_any_command_text_intact(ssh):
     mcp, sid = ssh
 
-    result = await run(mcp, sid, command)
+    results = [await run(mcp, sid, command) for command, _ in AWKWARD_COMMANDS]
 
-    assert result["output"] == expected
-    assert result["exit_status"] == 0
+    assert [(r["output"], r["exit_status"]) for r in results] == [(out, 0) for _, out in AWKWARD_COMMANDS]
 
 
 async def test_a_broken_command_fails_and_leaves_the_shell_usable(ssh):
@@ -129,17 +127,21 @@ async def test_snapshot_shows_exactly_the_last_lines(ssh):
     assert snap["lines"][1].startswith("TMUXHUB_END_")
 
 
-@pytest.mark.parametrize(
-    "command",
-    ["rm -rf /", "sudo rm -fr / ", "mkfs.ext4 /dev/sda1", "dd if=/dev/zero of=/dev/sda", "shutdown -h now"],
-)
-async def test_the_command_policy_refuses_known_destructive_commands(ssh, command):
+DESTRUCTIVE = [
+    "rm -rf /",
+    "sudo rm -fr / ",
+    "mkfs.ext4 /dev/sda1",
+    "dd if=/dev/zero of=/dev/sda",
+    "shutdown -h now",
+]
+
+
+async def test_the_command_policy_refuses_known_destructive_commands(ssh):
     mcp, sid = ssh
 
-    result = await mcp.call_tool("ssh_send_command", {"id": sid, "command": command})
+    results = [await mcp.call_tool("ssh_send_command", {"id": sid, "command": c}) for c in DESTRUCTIVE]
 
-    assert result.is_error
-    assert "guard rail" in result.content[0].text
+    assert all(result.is_error and "guard rail" in result.content[0].text for result in results)
 
 
 async def test_the_command_policy_lets_ordinary_commands_through(ssh):

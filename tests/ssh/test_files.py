@@ -96,31 +96,34 @@ async def test_replacing_a_file_keeps_its_permissions_and_leaves_no_temporary(ss
     assert sorted(p.name for p in sshd.home.iterdir() if "tmuxhub" in p.name) == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "$(touch CANARY)",
-        "`touch CANARY`",
-        "a; touch CANARY",
-        "a' ; touch CANARY; '",
-        '" ; touch CANARY; "',
-        "-rf",
-        "#(touch CANARY) #{pane_id}",
-        "with space and * glob",
-    ],
-)
-async def test_paths_are_quoted_so_nothing_runs(ssh, sshd, name):
+AWKWARD_NAMES = [
+    "$(touch CANARY)",
+    "`touch CANARY`",
+    "a; touch CANARY",
+    "a' ; touch CANARY; '",
+    '" ; touch CANARY; "',
+    "-rf",
+    "#(touch CANARY) #{pane_id}",
+    "with space and * glob",
+]
+
+
+async def test_paths_are_quoted_so_nothing_runs(ssh, sshd):
     mcp, sid = ssh
-    canaries = [Path.home() / "tmuxhub-canary", sshd.home / "paths" / "tmuxhub-canary"]
-    name = name.replace("CANARY", "tmuxhub-canary")
+    canaries = [
+        Path.home() / "tmuxhub-canary",
+        sshd.home / "tmuxhub-canary",
+        sshd.home / "paths" / "tmuxhub-canary",
+    ]
     target = sshd.home / "paths"
     target.mkdir(exist_ok=True)
 
-    await call(mcp, "ssh_write_file", id=sid, path=str(target / name), content="safe")
-    read = await call(mcp, "ssh_read_file", id=sid, path=str(target / name))
+    for name in AWKWARD_NAMES:
+        path = str(target / name.replace("CANARY", "tmuxhub-canary"))
+        await call(mcp, "ssh_write_file", id=sid, path=path, content=f"safe {name}")
+        read = await call(mcp, "ssh_read_file", id=sid, path=path)
 
-    assert (target / name).read_text() == "safe"
-    assert read["content"] == "safe"
+        assert Path(path).read_text() == read["content"] == f"safe {name}"
     assert not any(canary.exists() for canary in canaries)
 
 
