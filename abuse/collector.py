@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
@@ -27,6 +29,7 @@ from .models import Offender, RefusalDay, RequestSample
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 REASON_FIELDS = {
     Reason.THROTTLED: "throttled_hits",
     Reason.BANNED: "banned_hits",
@@ -35,6 +38,7 @@ REASON_FIELDS = {
     Reason.AUTH_FAILURE: "auth_failures",
 }
 CHUNK = 100
+SHUTDOWN_FLUSH_ATTEMPTS = 5
 
 
 @dataclass
@@ -103,7 +107,7 @@ class Collector:
             if not batch:
                 return
             try:
-                await asyncio.to_thread(write_batch, batch)
+                await run_in_db_thread(write_batch, batch)
             except Exception:
                 log.exception(
                     "abuse collector: could not write %d offenders; keeping them for the next flush",
@@ -121,70 +125,83 @@ class Collector:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self.flush()
+        # The database may be briefly unavailable (restarting, out of connections): try a few times.
+        for attempt in range(SHUTDOWN_FLUSH_ATTEMPTS):
+            await self.flush()
+            if not self.pending:
+                return
+            await asyncio.sleep(0.2 * 2**attempt)
+        log.error("abuse collector: %d offenders' counts could not be written at shutdown", len(self.pending))
+
+
+def run_in_db_thread(function: Callable[..., T], *args: Any) -> Awaitable[T]:
+    """Run ORM work on the one thread the abuse middleware uses: one DB connection per process."""
+    return asyncio.get_running_loop().run_in_executor(_db_thread, function, *args)
+
+
+_db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abuse-db")
 
 
 def write_batch(batch: dict[str, Tally]) -> None:
+    """All or nothing: a batch that fails is retried whole, so no count is written twice."""
     close_old_connections()
     try:
         ips = list(batch)
-        for start in range(0, len(ips), CHUNK):
-            _write_chunk({ip: batch[ip] for ip in ips[start : start + CHUNK]})
+        with transaction.atomic():
+            for start in range(0, len(ips), CHUNK):
+                _write_chunk({ip: batch[ip] for ip in ips[start : start + CHUNK]})
     finally:
         close_old_connections()
 
 
 def _write_chunk(chunk: dict[str, Tally]) -> None:
     cap = settings.ABUSE_SAMPLES_PER_OFFENDER
-    with transaction.atomic():
-        Offender.objects.bulk_create(
-            [Offender(ip=ip, first_seen=t.first_at, last_seen=t.last_at) for ip, t in chunk.items()],
-            ignore_conflicts=True,
-        )
-        rows = {
-            row["ip"]: row
-            for row in Offender.objects.select_for_update()
-            .filter(ip__in=list(chunk))
-            .values("id", "ip", "sample_count")
-        }
+    Offender.objects.bulk_create(
+        [Offender(ip=ip, first_seen=t.first_at, last_seen=t.last_at) for ip, t in chunk.items()],
+        ignore_conflicts=True,
+    )
+    rows = {
+        row["ip"]: row
+        for row in Offender.objects.select_for_update()
+        .filter(ip__in=list(chunk))
+        .values("id", "ip", "sample_count")
+    }
 
-        def per_ip(values: Mapping[str, object]) -> Case:
-            return Case(*(When(ip=ip, then=Value(v)) for ip, v in values.items()), default=Value(0))
+    def per_ip(values: Mapping[str, object]) -> Case:
+        return Case(*(When(ip=ip, then=Value(v)) for ip, v in values.items()), default=Value(0))
 
-        updates: dict[str, object] = {
-            "hits": F("hits") + per_ip({ip: t.refused for ip, t in chunk.items()}),
-            "last_seen": Greatest(
-                F("last_seen"),
-                Case(
-                    *(When(ip=ip, then=Value(t.last_at)) for ip, t in chunk.items()), default=F("last_seen")
-                ),
+    updates: dict[str, object] = {
+        "hits": F("hits") + per_ip({ip: t.refused for ip, t in chunk.items()}),
+        "last_seen": Greatest(
+            F("last_seen"),
+            Case(*(When(ip=ip, then=Value(t.last_at)) for ip, t in chunk.items()), default=F("last_seen")),
+        ),
+        # New abuse after a report or a dismissal starts a new cycle.
+        "status": Case(
+            When(
+                status__in=(Offender.Status.REPORTED, Offender.Status.DISMISSED),
+                then=Value(Offender.Status.PENDING),
             ),
-            # New abuse after a report or a dismissal starts a new cycle.
-            "status": Case(
-                When(
-                    status__in=(Offender.Status.REPORTED, Offender.Status.DISMISSED),
-                    then=Value(Offender.Status.PENDING),
-                ),
-                default=F("status"),
-            ),
-        }
-        for reason, field_name in REASON_FIELDS.items():
-            counts = {ip: t.reasons[reason] for ip, t in chunk.items() if t.reasons[reason]}
-            if counts:
-                updates[field_name] = F(field_name) + per_ip(counts)
+            default=F("status"),
+        ),
+    }
+    for reason, field_name in REASON_FIELDS.items():
+        counts = {ip: t.reasons[reason] for ip, t in chunk.items() if t.reasons[reason]}
+        if counts:
+            updates[field_name] = F(field_name) + per_ip(counts)
 
-        samples = []
-        kept: dict[str, int] = {}
-        for ip, tally in chunk.items():
-            room = max(0, cap - rows[ip]["sample_count"])
-            for sample in tally.samples[:room]:
-                samples.append(RequestSample(offender_id=rows[ip]["id"], **sample.__dict__))
-            kept[ip] = min(room, len(tally.samples))
-        if any(kept.values()):
-            updates["sample_count"] = F("sample_count") + per_ip({ip: n for ip, n in kept.items() if n})
-        Offender.objects.filter(ip__in=list(chunk)).update(**updates)
-        RequestSample.objects.bulk_create(samples)
-        refused_by_day: Counter[date] = Counter()
-        for tally in chunk.values():
-            refused_by_day[tally.last_at.date()] += tally.refused
-        RefusalDay.add(refused_by_day)
+    samples = []
+    kept: dict[str, int] = {}
+    for ip, tally in chunk.items():
+        room = max(0, cap - rows[ip]["sample_count"])
+        for sample in tally.samples[:room]:
+            samples.append(RequestSample(offender_id=rows[ip]["id"], **sample.__dict__))
+        kept[ip] = min(room, len(tally.samples))
+    if any(kept.values()):
+        updates["sample_count"] = F("sample_count") + per_ip({ip: n for ip, n in kept.items() if n})
+    Offender.objects.filter(ip__in=list(chunk)).update(**updates)
+    RequestSample.objects.bulk_create(samples)
+    refused_by_day: Counter[date] = Counter()
+    for tally in chunk.values():
+        refused_by_day[tally.last_at.date()] += tally.refused
+    RefusalDay.add(refused_by_day)

@@ -13,7 +13,6 @@ so a flood costs little. Rules:
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -27,7 +26,7 @@ from tmuxhub.accounts.paths import is_public_auth_path
 
 from .categories import Reason, is_exploit_path
 from .clientip import client_ip, parse_networks
-from .collector import Collector
+from .collector import Collector, run_in_db_thread
 from .store import Admission, MemoryStore, RedisStore, key_prefix
 
 log = logging.getLogger(__name__)
@@ -273,7 +272,7 @@ class RateLimitMiddleware:
             return
         self.allowlist_checked = now
         try:
-            self.allowlist = await asyncio.to_thread(_load_allowlist)
+            self.allowlist = await run_in_db_thread(_load_allowlist)
         except Exception:
             log.exception("rate limiter: could not read the allow-list; keeping the previous one")
 
@@ -296,12 +295,7 @@ def _load_allowlist() -> frozenset[str]:
     from .models import Offender
 
     close_old_connections()
-    try:
-        return frozenset(
-            Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True)
-        )
-    finally:
-        close_old_connections()
+    return frozenset(Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True))
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -44,13 +44,14 @@ def test_every_refused_request_is_counted_exactly(
     with start_hub(tmux_socket=tmux_socket, extra_env=env) as hub:
         url = urlsplit(hub.url)
         result = asyncio.run(flood(url.hostname or "", url.port or 0, ips, REQUESTS_PER_IP, connections=32))
+    log = hub.log()
     # The hub has stopped (SIGTERM, clean shutdown): everything it counted is in the database.
 
     assert result.sent == IPS * REQUESTS_PER_IP
     assert result.refused == IPS * (REQUESTS_PER_IP - 1)
     assert result.retry_after_missing == 0
     hits = dict(Offender.objects.filter(ip__in=ips).values_list("ip", "hits"))
-    assert hits == {ip: REQUESTS_PER_IP - 1 for ip in ips}
+    assert hits == {ip: REQUESTS_PER_IP - 1 for ip in ips}, log[-3000:]
     assert sum(Offender.objects.filter(ip__in=ips).values_list("throttled_hits", flat=True)) == result.refused
     # Samples are bounded, counts are not.
     assert RequestSample.objects.filter(offender__ip=ips[0]).count() == 4
