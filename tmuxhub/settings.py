@@ -182,9 +182,9 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
         # kombu otherwise writes its broadcast (control) files into the working directory.
         "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
     }
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
     (DATA_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
@@ -226,8 +226,12 @@ SOCIAL_AUTH_GITHUB_KEY = _required("GITHUB_CLIENT_ID", "create a GitHub OAuth ap
 SOCIAL_AUTH_GITHUB_SECRET = _required("GITHUB_CLIENT_SECRET", "copy the GitHub OAuth app's client secret")
 SOCIAL_AUTH_GITHUB_SCOPE: list[str] = []
 # GitHub's endpoints; point them at a GitHub Enterprise server (or, in tests, a fake GitHub).
-GITHUB_AUTHORIZATION_URL = env.str("GITHUB_AUTHORIZATION_URL", default="https://github.com/login/oauth/authorize")
-GITHUB_ACCESS_TOKEN_URL = env.str("GITHUB_ACCESS_TOKEN_URL", default="https://github.com/login/oauth/access_token")
+GITHUB_AUTHORIZATION_URL = env.str(
+    "GITHUB_AUTHORIZATION_URL", default="https://github.com/login/oauth/authorize"
+)
+GITHUB_ACCESS_TOKEN_URL = env.str(
+    "GITHUB_ACCESS_TOKEN_URL", default="https://github.com/login/oauth/access_token"
+)
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com/").rstrip("/") + "/"
 SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL = GITHUB_AUTHORIZATION_URL
 SOCIAL_AUTH_GITHUB_ACCESS_TOKEN_URL = GITHUB_ACCESS_TOKEN_URL
