@@ -6,8 +6,8 @@ process in a worker thread, so a slow tmux never blocks the event loop.
 
 Why not libtmux's object model here: its `tmux_cmd` has no timeout, and a lookup such as
 `server.panes.get(pane_id=...)` spawns several tmux processes where one `capture-pane` or
-`list-panes -F` does. libtmux stays the tests' handle on the server (`hub_server()`), and formats,
-targets and flags below follow its names. `capture()` is the hot path and the one place to switch
+`list-panes -F` does. libtmux stays the tests' handle on the server (the `tmux` fixture), and the
+format names below are the ones it uses. `capture()` is the hot path and the one place to switch
 to a persistent control-mode connection.
 """
 
@@ -20,7 +20,6 @@ import subprocess
 from collections.abc import Sequence
 from typing import Literal, TypeVar
 
-import libtmux
 from django.conf import settings
 
 from .exceptions import BridgeError
@@ -46,16 +45,6 @@ def socket_path() -> str:
         return os.path.realpath(socket)
     folder = os.environ.get("TMUX_TMPDIR", "/tmp")  # noqa: S108 (tmux's own default)
     return os.path.realpath(os.path.join(folder, f"tmux-{os.getuid()}", socket or "default"))
-
-
-def hub_server() -> libtmux.Server:
-    """libtmux's view of the hub's server, for callers that want its object model (tests, bench)."""
-    socket = settings.TMUXHUB_TMUX_SOCKET
-    if not socket:
-        return libtmux.Server()
-    if "/" in socket:
-        return libtmux.Server(socket_path=socket)
-    return libtmux.Server(socket_name=socket)
 
 
 def run_sync(args: Sequence[str], stdin: bytes | None = None) -> str:
