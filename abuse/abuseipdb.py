@@ -77,6 +77,10 @@ def report(ip: str, categories: list[int], comment: str, timestamp: datetime) ->
         return Accepted(
             ip=str(data.get("ipAddress", ip)), confidence=score if isinstance(score, int) else None, body=body
         )
+    if response.status_code == 200:
+        # Something between us mangled the answer: the report may have arrived. A retry finds out,
+        # as AbuseIPDB refuses a second report of the IP (and that refusal marks it sent).
+        raise AbuseIPDBError("AbuseIPDB answered 200 with a body that is not its JSON", retry_after=60)
     detail = _errors(body) or f"HTTP {response.status_code}"
     if response.status_code == 429:
         if "once in 15 minutes" in detail:
