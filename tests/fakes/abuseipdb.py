@@ -31,6 +31,7 @@ class FakeAbuseIPDB:
     daily_limit: int = 1000
     received: list[Received] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before behaving again
+    garble_next: int = 0  # answers (of accepted reports) to mangle into a 200 that is not JSON
     hold: threading.Event | None = None  # while set, requests wait here (max 30 s) before answering
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +52,7 @@ class FakeAbuseIPDB:
             self.daily_limit = 1000
             self.received.clear()
             self.fail_next.clear()
+            self.garble_next = 0
             self.hold = None
             self.arrived.clear()
 
@@ -71,6 +73,8 @@ class FakeAbuseIPDB:
         with self.lock:
             hold = self.hold
             forced = self.fail_next.pop(0) if self.fail_next else None
+            garbled = self.garble_next > 0
+            self.garble_next -= garbled
             duplicate = any(r.ip == ip and r.accepted for r in self.received)  # all within 15 min in a test
             over_limit = len(self.received) >= self.daily_limit
             record = Received(
@@ -85,7 +89,9 @@ class FakeAbuseIPDB:
             deadline = time.monotonic() + 30
             while hold.is_set() and time.monotonic() < deadline:
                 time.sleep(0.05)
-        if forced:
+        if garbled and record.accepted:
+            reply(handler, 200, b"<html>502 Bad Gateway</html>")
+        elif forced:
             reply(
                 handler,
                 forced,

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from .http import FakeServer, reply
+
+HANG_SECONDS = 5
 
 
 @dataclass
@@ -27,7 +30,8 @@ class Network:
 @dataclass
 class FakeRipeStat:
     network: Network = field(default_factory=Network)
-    # endpoint -> "error" (status error, HTTP 400), "500", "429" or "garbage"
+    # endpoint -> "error" (status error, HTTP 400), "500", "429", "garbage" or "hang" (answers after
+    # HANG_SECONDS, long after any client timeout)
     failing: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -132,6 +136,8 @@ class FakeRipeStat:
                 b'{"status": "error", "status_code": 404, "messages": [["error", "no such data call"]]}',
             )
             return
+        if mode == "hang":
+            time.sleep(HANG_SECONDS)
         if mode == "500":
             reply(handler, 500, b"<html>Internal Server Error</html>")
             return

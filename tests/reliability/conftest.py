@@ -1,0 +1,193 @@
+"""Throw-away Redis and PostgreSQL servers that fault tests may stop, kill and restart.
+
+The machine's shared Redis (6379) and PostgreSQL (5432) are never touched: other engineers and CI
+use them. Each instance here listens on a free loopback port and is deleted at the end.
+
+    def test_x(own_redis, hub_factory):
+        hub = hub_factory(REDIS_URL=own_redis.url)
+        own_redis.stop(); ...; own_redis.start()
+
+    def test_y(own_postgres, hub_factory):
+        hub = hub_factory(DATABASE_URL=own_postgres.url)   # its database is migrated
+        token = mint_token(own_postgres, hub.url)
+        own_postgres.restart()
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.hub import BASE_DIR, free_port
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@dataclass
+class OwnRedis:
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url, socket_timeout=2, socket_connect_timeout=2)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.client().ping()
+                return
+            except redis.RedisError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server on port {self.port} did not start") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """SIGKILL, as when Redis crashes or its host goes away: no goodbye to the clients."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (scripts/ensure-system test installs it)")
+    instance = OwnRedis(port=free_port())
+    instance.start()
+    yield instance
+    instance.stop()
+
+
+@dataclass
+class OwnPostgres:
+    folder: Path
+    port: int
+    log: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log = self.folder / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        # tests/settings.py names the database test_tmuxhub_<run id> whatever the URL says.
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    @property
+    def database(self) -> str:
+        return f"test_tmuxhub_{os.environ['TMUXHUB_TEST_RUN_ID']}"
+
+    def pg_ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        _as_postgres(
+            [str(PG_BIN / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.log), "-w",
+             "-t", "30", "-o", options, *args]
+        )  # fmt: skip
+
+    def restart(self) -> None:
+        """A fast restart: every open connection is cut, transactions in flight are rolled back."""
+        self.pg_ctl("-m", "fast", "restart")
+
+    def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        import psycopg
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname=self.database, connect_timeout=5
+        ) as db:
+            return db.execute(sql, params).fetchall()
+
+    def manage(self, *args: str) -> str:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": self.url}
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+
+def _as_postgres(argv: list[str]) -> None:
+    """PostgreSQL refuses to run as root: run its tools as the `postgres` user."""
+    if os.getuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    subprocess.run(argv, check=True, capture_output=True, timeout=60)
+
+
+# Run inside the cluster's database (manage.py shell): an allow-listed user and an MCP token.
+MINT_TOKEN = """
+import secrets
+from datetime import timedelta
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_application_model
+from tmuxhub.accounts.models import AllowedGitHubUser
+user = get_user_model().objects.create_user(username="faulty")
+AllowedGitHubUser.objects.create(github_login="faulty", user=user)
+app = get_application_model().objects.create(name="fault client", client_type="public",
+    authorization_grant_type="authorization-code", redirect_uris="https://claude.ai/cb")
+token = secrets.token_urlsafe(32)
+get_access_token_model().objects.create(user=user, application=app, token=token, scope="mcp",
+    expires=timezone.now() + timedelta(hours=1), resource=[settings.MCP_RESOURCE_URL])
+print(token)
+"""
+
+
+@pytest.fixture
+def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
+    """A PostgreSQL cluster of this test's own, migrated; `mint_token` gives a hub on it a token."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"{PG_BIN}/initdb is missing: apt-get install postgresql (scripts/ensure-system test)")
+    folder = Path(tempfile.mkdtemp(prefix="tmuxhub-pg-"))
+    if os.getuid() == 0:
+        postgres = pwd.getpwnam("postgres")
+        os.chown(folder, postgres.pw_uid, postgres.pw_gid)
+    instance = OwnPostgres(folder=folder, port=free_port())
+    _as_postgres(
+        [str(PG_BIN / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    )
+    instance.pg_ctl("start")
+    try:
+        _as_postgres(
+            [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(instance.port), "-U", "postgres",
+             instance.database]
+        )  # fmt: skip
+        instance.manage("migrate", "--verbosity", "0")
+        yield instance
+    finally:
+        instance.pg_ctl("-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def mint_token(instance: OwnPostgres, public_url: str) -> str:
+    env_backup = os.environ.get("TMUXHUB_PUBLIC_URL")
+    os.environ["TMUXHUB_PUBLIC_URL"] = public_url
+    try:
+        return instance.manage("shell", "-c", MINT_TOKEN).strip().splitlines()[-1]
+    finally:
+        if env_backup is None:
+            os.environ.pop("TMUXHUB_PUBLIC_URL", None)
+        else:
+            os.environ["TMUXHUB_PUBLIC_URL"] = env_backup
