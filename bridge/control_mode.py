@@ -131,8 +131,10 @@ class _Connection:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
         for stream in (self.process.stdin, self.process.stdout):
-            if stream is not None:
-                stream.close()
+            # Closing stdin flushes what a failed write left behind, into a pipe nobody reads.
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
         self.on_close(self)
 
     def _read(self, stdout: IO[bytes]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -62,7 +63,9 @@ def start_pane(server: libtmux.Server, name: str, text: str, tmp_path: Path) -> 
 
 
 @pytest.fixture
-def client(tmux_socket: str) -> Iterator[ControlClient]:
+def client(tmux: libtmux.Server, tmux_socket: str) -> Iterator[ControlClient]:
+    """Depends on `tmux` so it detaches before the server is killed: a server with a client still
+    attached takes longer to go, and a new server started meanwhile finds the old one exiting."""
     control = ControlClient(["-S", tmux_socket], timeout=5, retry_after=0.1)
     yield control
     control.close()
@@ -144,6 +147,10 @@ def test_it_reconnects_when_the_tmux_server_is_killed_and_started_again(
     tmux.kill()
     with pytest.raises(ControlModeUnavailable):
         client.capture_pane("=before:0.0", 5)
+    deadline = time.monotonic() + 5
+    while tmux.is_alive():  # the old server is gone before a new one starts on its socket
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
 
     start_pane(tmux, "after", "second server\n", tmp_path)
     deadline = time.monotonic() + 3
@@ -225,3 +232,40 @@ def test_it_changes_nothing_people_see(
     ).stdout.split("\n")
     assert sessions[0] == "work 100x30"
     assert sessions[1:] == [""]
+
+
+def test_the_tmux_client_goes_away_with_the_process_that_started_it(
+    tmux: libtmux.Server, tmux_socket: str
+) -> None:
+    tmux.new_session(session_name="owner", window_command="exec sleep 600")
+    code = (
+        "import sys; from bridge.control_mode import ControlClient; "
+        "c = ControlClient(['-S', sys.argv[1]]); c.capture_pane('=owner:0.0', 1); "
+        "print(c.client_name, flush=True); sys.stdin.read()"
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", code, tmux_socket],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert owner.stdout is not None
+    name = owner.stdout.readline().decode().strip()
+    assert name.startswith("client-")
+
+    owner.kill()  # no clean-up code runs: the closed pipe alone must end the tmux client
+    owner.wait(timeout=10)
+
+    def clients() -> str:
+        return subprocess.run(
+            ["tmux", "-S", tmux_socket, "list-clients", "-F", "#{client_name}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+
+    deadline = time.monotonic() + 5
+    while name in clients():
+        assert time.monotonic() < deadline, "the control client outlived its process"
+        time.sleep(0.05)
