@@ -71,9 +71,9 @@ class Result:
 
 
 def process_cpu_ms(pid: int) -> float:
-    """User + system CPU a process has used so far (its children not included)."""
+    """User + system CPU a process and its finished children (the `tmux` commands it ran) have used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return sum(int(f) for f in fields[11:15]) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def measure_sync(case: str, call: Callable[[], object], budget: Budget, note: str = "") -> Result:
