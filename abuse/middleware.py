@@ -27,7 +27,7 @@ from tmuxhub.accounts.paths import is_public_auth_path
 from .categories import Reason, is_exploit_path
 from .clientip import client_ip, parse_networks
 from .collector import Collector, run_in_db_thread
-from .store import Admission, MemoryStore, RedisStore, key_prefix
+from .store import Admission, ExpiringDict, MemoryStore, RedisStore, key_prefix
 
 log = logging.getLogger(__name__)
 
@@ -35,31 +35,7 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-MAX_LOCAL_ENTRIES = 100_000
 REDIS_RETRY_SECONDS = 5.0
-
-
-class _Expiring:
-    """A bounded dict of values that expire (monotonic clock), for this process's caches."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[Any, float]] = {}
-
-    def get(self, key: str, now: float) -> Any:
-        entry = self.items.get(key)
-        if entry is None:
-            return None
-        if entry[1] <= now:
-            del self.items[key]
-            return None
-        return entry[0]
-
-    def put(self, key: str, value: Any, until: float, now: float) -> None:
-        if len(self.items) >= MAX_LOCAL_ENTRIES:
-            self.items = {k: v for k, v in self.items.items() if v[1] > now}
-            if len(self.items) >= MAX_LOCAL_ENTRIES:
-                self.items.clear()
-        self.items[key] = (value, until)
 
 
 class RateLimitMiddleware:
@@ -71,8 +47,8 @@ class RateLimitMiddleware:
         self.redis: RedisStore | None = None
         self.redis_down_until = 0.0
         self.collector: Collector | None = None
-        self.refused = _Expiring()  # "ip:<ip>" / "tok:<hash>" -> (reason, retry_at_wall_clock)
-        self.tokens = _Expiring()  # token sha256 -> valid?
+        self.refused = ExpiringDict()  # "ip:<ip>" / "tok:<hash>" -> (reason, retry_at_wall_clock)
+        self.tokens = ExpiringDict()  # token sha256 -> valid?
         self.allowlist: frozenset[str] = frozenset()
         self.allowlist_checked = 0.0
 

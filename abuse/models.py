@@ -49,6 +49,18 @@ class Offender(models.Model):
     def __str__(self) -> str:
         return self.ip
 
+    @classmethod
+    def for_ip(cls, text: str, where_to_look: str) -> Offender:
+        """The offender for a user-typed IP; `LookupError` says what was wrong and `where_to_look`."""
+        try:
+            ip = str(ipaddress.ip_address(text.strip()))
+        except ValueError:
+            raise LookupError(f"{text!r} is not an IP address: {where_to_look}.") from None
+        offender = cls.objects.filter(ip=ip).first()
+        if offender is None:
+            raise LookupError(f"{ip} has no abuse record: {where_to_look}.")
+        return offender
+
     @property
     def reportable(self) -> bool:
         return is_reportable(self.ip)

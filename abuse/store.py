@@ -30,35 +30,52 @@ def window_key(prefix: str, subject: str, window: int, now: float) -> tuple[str,
     return f"{prefix}:{subject}:{number}", window - (now - number * window)
 
 
+class ExpiringDict:
+    """Values that expire at a given time (any clock, as long as the caller keeps to one), bounded in
+    size: past `MAX_MEMORY_KEYS` the expired entries go, and if that is not enough, all of them."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[Any, float]] = {}
+
+    def get(self, key: str, now: float) -> Any:
+        entry = self.items.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            del self.items[key]
+            return None
+        return entry[0]
+
+    def expires(self, key: str) -> float:
+        return self.items[key][1]
+
+    def put(self, key: str, value: Any, until: float, now: float) -> None:
+        if len(self.items) >= MAX_MEMORY_KEYS:
+            self.items = {k: v for k, v in self.items.items() if v[1] > now}
+            if len(self.items) >= MAX_MEMORY_KEYS:
+                self.items.clear()
+        self.items[key] = (value, until)
+
+
 class MemoryStore:
     """Same contract as `RedisStore`, per process. Counts reset when the process restarts."""
 
     def __init__(self) -> None:
-        self._values: dict[str, tuple[Any, float]] = {}
+        self._values = ExpiringDict()
 
     def _get(self, key: str, now: float) -> Any:
-        entry = self._values.get(key)
-        if entry is None or entry[1] <= now:
-            return None
-        return entry[0]
+        return self._values.get(key, now)
 
     def _incr(self, key: str, ttl: float, now: float) -> int:
         count = int(self._get(key, now) or 0) + 1
-        expires = self._values[key][1] if count > 1 else now + ttl
-        self._set(key, count, expires, now)
+        expires = self._values.expires(key) if count > 1 else now + ttl
+        self._values.put(key, count, expires, now)
         return count
-
-    def _set(self, key: str, value: Any, expires: float, now: float) -> None:
-        if len(self._values) >= MAX_MEMORY_KEYS:
-            self._values = {k: v for k, v in self._values.items() if v[1] > now}
-            if len(self._values) >= MAX_MEMORY_KEYS:
-                self._values.clear()
-        self._values[key] = (value, expires)
 
     async def admit(self, prefix: str, ip: str, bucket: str, window: int) -> Admission:
         now = time.time()
         reason = self._get(f"{prefix}:ban:{ip}", now)
-        banned_for = self._values[f"{prefix}:ban:{ip}"][1] - now if reason else 0.0
+        banned_for = self._values.expires(f"{prefix}:ban:{ip}") - now if reason else 0.0
         key, reset_in = window_key(f"{prefix}:rate", bucket, window, now)
         count = self._incr(key, reset_in, now)
         return Admission(banned_for, reason or "", count, reset_in)
@@ -75,7 +92,7 @@ class MemoryStore:
 
     async def ban(self, prefix: str, ip: str, reason: str, seconds: int) -> None:
         now = time.time()
-        self._set(f"{prefix}:ban:{ip}", reason, now + seconds, now)
+        self._values.put(f"{prefix}:ban:{ip}", reason, now + seconds, now)
 
 
 class RedisStore:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -142,12 +141,9 @@ async def abuse_list_reported(period: str) -> ReportList:
 
 def _send(ip: str) -> SendResult:
     try:
-        address = str(ipaddress.ip_address(ip.strip()))
-    except ValueError as error:
-        raise ToolError(f"{ip!r} is not an IP address: pass one from abuse_get_staged.") from error
-    offender = Offender.objects.filter(ip=address).first()
-    if offender is None:
-        raise ToolError(f"{address} has no abuse record: pick an IP from abuse_get_staged.")
+        offender = Offender.for_ip(ip, "pick an IP from abuse_get_staged")
+    except LookupError as error:
+        raise ToolError(str(error)) from error
     try:
         report: Report = send_report(offender.pk)
     except (ReportRefused, abuseipdb.AbuseIPDBError) as error:
@@ -156,7 +152,7 @@ def _send(ip: str) -> SendResult:
     data = response.get("data") if isinstance(response.get("data"), dict) else {}
     score = (data or {}).get("abuseConfidenceScore")
     return SendResult(
-        ip=address,
+        ip=offender.ip,
         sent=True,
         categories=report.categories,
         abuse_confidence_score=score if isinstance(score, int) else None,

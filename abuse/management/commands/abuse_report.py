@@ -8,7 +8,6 @@ manage.py abuse_report --register zsh  print a completion snippet for your rc fi
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shlex
 import sys
@@ -102,13 +101,9 @@ class Command(BaseCommand):
 
     def _offender(self, text: str) -> Offender:
         try:
-            ip = str(ipaddress.ip_address(text.strip()))
-        except ValueError as error:
-            raise CommandError(f"{text!r} is not an IP address: see --list for staged IPs.") from error
-        offender = Offender.objects.filter(ip=ip).first()
-        if offender is None:
-            raise CommandError(f"{ip} has no abuse record: see --list for staged IPs.")
-        return offender
+            return Offender.for_ip(text, "see --list for staged IPs")
+        except LookupError as error:
+            raise CommandError(str(error)) from error
 
     def _snippet(self, shell: str) -> str:
         if shell == "auto":
