@@ -90,7 +90,9 @@ def floor_cases(world: Tmux, budget: Budget) -> list[Result]:
     return [raw, via_libtmux, via_control]
 
 
-async def hub_cases(running: Hub, world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
+async def hub_cases(
+    running: Hub, world: Tmux, budget: Budget, clients: list[int], server_pid: int | None
+) -> list[Result]:
     from .servers import http_sessions, tool_caller
 
     results = []
@@ -103,7 +105,7 @@ async def hub_cases(running: Hub, world: Tmux, budget: Budget, clients: list[int
             progress(f"tmuxhub capture_pane over HTTP, {count} client(s)")
             results.append(
                 await measure_async(
-                    "tmuxhub `capture_pane`, HTTP + OAuth token", calls, budget, server_pid=running.pid
+                    "tmuxhub `capture_pane`, HTTP + OAuth token", calls, budget, server_pid=server_pid
                 )
             )
     return results
@@ -278,17 +280,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="most seconds per case (default 5, quick 1.5)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
     parser.add_argument("--profile", action="store_true", help="py-spy the hub during its 1-client case")
+    parser.add_argument("--hub-workers", type=int, default=1, help="uvicorn worker processes for tmuxhub")
     parser.add_argument(
         "--hub-dir", type=Path, default=BASE_DIR, help="serve tmuxhub from this checkout (to measure a patch)"
     )
+    soak = parser.add_argument_group("soak (bench/soak.py): many clients mixing calls for minutes")
+    soak.add_argument("--soak", action="store_true", help="run the soak instead of the benchmark")
+    soak.add_argument("--soak-clients", type=int, default=32)
+    soak.add_argument("--soak-seconds", type=float, default=300.0)
+    soak.add_argument("--soak-calls", type=int, default=1_000_000, help="most calls in all")
+    soak.add_argument("--soak-max-growth-mb", type=float, default=40.0, help="memory growth allowed")
     options = parser.parse_args(argv)
+    if options.soak:
+        from .soak import main as run_soak
+
+        return run_soak(
+            options.soak_clients, options.soak_seconds, options.soak_calls, options.soak_max_growth_mb
+        )
     budget = Budget(
         calls=options.calls or (200 if options.quick else 2000),
         seconds=options.seconds or (1.5 if options.quick else 5.0),
         warmup=10 if options.quick else 50,
     )
-    if budget.calls < 1 or budget.seconds <= 0 or min(options.clients) < 1:
-        parser.error("--calls, --seconds and --clients must be positive")
+    if budget.calls < 1 or budget.seconds <= 0 or min(options.clients) < 1 or options.hub_workers < 1:
+        parser.error("--calls, --seconds, --clients and --hub-workers must be positive")
+    if options.profile and options.hub_workers != 1:
+        parser.error("--profile samples one process: use it with --hub-workers 1")
     parts = set(options.only)
     about = machine()
     progress(f"{about['cpus']} x {about['cpu']}, {about['tmux']}, Python {about['python']}")
@@ -301,11 +318,15 @@ def main(argv: list[str] | None = None) -> int:
             progress("floor: raw subprocess, libtmux, control mode")
             results += floor_cases(world, budget)
         if parts & {"hub", "prompt", "wait"}:
-            running = stack.enter_context(hub(world, source=options.hub_dir.resolve()))
+            running = stack.enter_context(
+                hub(world, workers=options.hub_workers, source=options.hub_dir.resolve())
+            )
             progress(f"tmuxhub up at {running.url} (pid {running.pid})")
             profiler = _profile(running, budget) if options.profile else None
             if "hub" in parts:
-                results += asyncio.run(hub_cases(running, world, budget, options.clients))
+                # With several workers the pid is uvicorn's supervisor, whose CPU says nothing.
+                server_pid = running.pid if options.hub_workers == 1 else None
+                results += asyncio.run(hub_cases(running, world, budget, options.clients, server_pid))
             if profiler is not None:
                 profiler()
             if "wait" in parts:
