@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hashlib
 import ipaddress
 import re
@@ -30,6 +31,8 @@ import secrets
 import shlex
 import subprocess
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -230,6 +233,50 @@ async def _set_option(window_id: str, name: str, value: str | None) -> None:
         await tmux.run("set-option", "-w", "-u", "-t", window_id, f"{OPTION}{name}")
     else:
         await tmux.run("set-option", "-w", "-t", window_id, f"{OPTION}{name}", value)
+
+
+@asynccontextmanager
+async def _exclusive(session: SshSession, hold: float, wait: float) -> AsyncIterator[None]:
+    """One call at a time types into a session, whichever hub process serves it.
+
+    The lock is a window option that tmux tests and sets in one step (`if-shell -F`), so two calls
+    never both take it. It carries an expiry, so a hub that died holding it does not block for ever.
+    Only constants, window ids and our own numbers go into the format.
+    """
+    window, lock, until = session.window_id, f"{OPTION}lock", f"{OPTION}lock_until"
+    token = secrets.token_hex(8)
+    deadline = time.monotonic() + wait
+    delay = POLL_FIRST
+    while True:
+        now = int(time.time())
+        free = f"#{{||:#{{==:#{{{lock}}},}},#{{e|<:#{{{until}}},{now}}}}}"
+        expiry = now + int(hold) + 1
+        take = f"set-option -w -t {window} {lock} {token} ; set-option -w -t {window} {until} {expiry}"
+        holder = await tmux.run(
+            "if-shell", "-F", "-t", window, free, take,
+            ";", "display-message", "-p", "-t", window, f"#{{{lock}}}",
+        )  # fmt: skip
+        if holder.strip() == token:
+            break
+        if time.monotonic() >= deadline:
+            raise BridgeError(
+                f"another call is using SSH session {session.id} (a command or a file transfer); "
+                "try again when it has finished"
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, POLL_MAX)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(BridgeError):  # the window went away with its lock
+            await tmux.run(
+                "if-shell",
+                "-F",
+                "-t",
+                window,
+                f"#{{==:#{{{lock}}},{token}}}",
+                f"set-option -w -u -t {window} {lock}",
+            )
 
 
 async def _capture(pane_id: str, start: str | None = None) -> list[str]:
@@ -528,7 +575,9 @@ async def send_command(session_id: str, command: str, timeout: float) -> Command
     timeout = min(max(timeout, 0.1), settings.TMUXHUB_SSH_MAX_WAIT)
     session = await get_session(session_id)
     began = time.monotonic()
-    completed, status, lines, cut = await _run(session, command, timeout)
+    async with _exclusive(session, hold=timeout + 30, wait=timeout):
+        remaining = max(timeout - (time.monotonic() - began), 0.1)
+        completed, status, lines, cut = await _run(session, command, remaining)
     while not completed and lines and not lines[-1].strip():
         lines.pop()  # the empty screen below a command still running
     output, capped = _cap_bytes("\n".join(lines))
@@ -594,9 +643,8 @@ async def _rows_per_capture(pane_id: str) -> tuple[int, int]:
     return int(history), max(int(width), 1)
 
 
-async def read_file(session_id: str, path: str, as_base64: bool) -> FileRead:
-    check_path(path)
-    session = await get_session(session_id)
+async def _read_exact(session: SshSession, path: str) -> tuple[bytes, str]:
+    """The file's bytes, base64 through the terminal in chunks, checked against its sha256."""
     quoted = shlex.quote(path)
     head = await _checked_run(
         session,
@@ -630,6 +678,16 @@ async def read_file(session_id: str, path: str, as_base64: bool) -> FileRead:
             raise BridgeError(f"reading {path}: the terminal garbled a chunk ({exc}); try again") from exc
     if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
         raise BridgeError(f"{path} changed while it was read (size or sha256 differ); read it again")
+    return bytes(data), digest
+
+
+async def read_file(session_id: str, path: str, as_base64: bool) -> FileRead:
+    check_path(path)
+    session = await get_session(session_id)
+    async with _exclusive(
+        session, hold=settings.TMUXHUB_SSH_MAX_WAIT, wait=settings.TMUXHUB_SSH_CONNECT_TIMEOUT
+    ):
+        data, digest = await _read_exact(session, path)
     content: str
     if as_base64:
         content = base64.b64encode(data).decode()
@@ -641,7 +699,7 @@ async def read_file(session_id: str, path: str, as_base64: bool) -> FileRead:
     return FileRead(
         id=session_id,
         path=path,
-        size=size,
+        size=len(data),
         sha256=digest,
         encoding="base64" if as_base64 else "text",
         content=content,
@@ -671,22 +729,29 @@ async def write_file(session_id: str, path: str, data: bytes, append: bool) -> F
         f"else rm -f {temporary}; echo 'checksum mismatch: the file was not changed' >&2; false; fi"
     )
     timeout = _transfer_timeout(len(data))
+    async with _exclusive(session, hold=timeout + 30, wait=settings.TMUXHUB_SSH_CONNECT_TIMEOUT):
+        status, lines = await _transfer(session, script, markers, data, timeout)
+    if status != 0:
+        said = " / ".join(line.strip() for line in lines if line.strip() and markers.ready not in line)
+        raise BridgeError(f"writing {path} failed (status {status}): {said[-300:] or 'no message'}")
+    return FileWritten(id=session_id, path=path, size=len(data), sha256=digest, appended=append)
+
+
+async def _transfer(
+    session: SshSession, script: str, markers: _Markers, data: bytes, timeout: float
+) -> tuple[int | None, list[str]]:
+    """Start `script`, type `data` as base64 once it is ready to read it, and wait for its end."""
     deadline = time.monotonic() + timeout
     await _set_option(session.window_id, "busy", markers.nonce)
     await _type(session.pane_id, _wrap(script, markers))
     if not await _wait_for(
         session.pane_id, markers.ready, time.monotonic() + settings.TMUXHUB_SSH_CONNECT_TIMEOUT
     ):
-        raise BridgeError(
-            f"writing {path}: the remote shell did not start the transfer; look with ssh_snapshot"
-        )
+        raise BridgeError("the remote shell did not start the transfer; look with ssh_snapshot")
     await _type(session.pane_id, base64.encodebytes(data).decode().replace("\n", "\r"))
     await tmux.run("send-keys", "-t", session.pane_id, "C-d")
     if not await _wait_for(session.pane_id, markers.end, deadline):
-        raise BridgeError(f"writing {path} did not finish within {timeout:g}s; look with ssh_snapshot")
+        raise BridgeError(f"the transfer did not finish within {timeout:g}s; look with ssh_snapshot")
     lines, status, _ = _between(await _capture(session.pane_id, "-"), markers)
     await _set_option(session.window_id, "busy", None)
-    if status != 0:
-        said = " / ".join(line.strip() for line in lines if line.strip() and markers.ready not in line)
-        raise BridgeError(f"writing {path} failed (status {status}): {said[-300:] or 'no message'}")
-    return FileWritten(id=session_id, path=path, size=len(data), sha256=digest, appended=append)
+    return status, lines

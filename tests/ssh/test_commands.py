@@ -1,20 +1,13 @@
 """Running commands in an SSH session through MCP: output, exit status, markers, policy."""
 
+import asyncio
 import os
 
 import pytest
 
-from tests.hub import mcp_session, structured
+from tests.hub import structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
-
-
-@pytest.fixture
-async def ssh(ssh_hub, ssh_token, tmux):
-    """An MCP session and an open SSH session id: `mcp, sid = ssh`."""
-    async with mcp_session(ssh_hub, ssh_token) as mcp:
-        opened = structured(await mcp.call_tool("ssh_open", {"host": "testbox"}))
-        yield mcp, opened["id"]
 
 
 async def run(mcp, sid, command, **extra):
@@ -71,6 +64,21 @@ async def test_it_sends_any_command_text_intact(ssh):
     assert [(r["output"], r["exit_status"]) for r in results] == [(out, 0) for _, out in AWKWARD_COMMANDS]
 
 
+async def test_parallel_calls_on_one_session_take_turns(ssh, sshd):
+    mcp, sid = ssh
+    data = "x" * 100_000
+
+    slow, fast, written = await asyncio.gather(
+        run(mcp, sid, "sleep 1; echo slow"),
+        run(mcp, sid, "echo fast"),
+        mcp.call_tool("ssh_write_file", {"id": sid, "path": str(sshd.home / "p.txt"), "content": data}),
+    )
+
+    assert slow["output"] == "slow\n" and fast["output"] == "fast\n"
+    assert not written.is_error, written.content[0].text
+    assert (sshd.home / "p.txt").read_text() == data
+
+
 async def test_a_broken_command_fails_and_leaves_the_shell_usable(ssh):
     mcp, sid = ssh
 
@@ -105,14 +113,15 @@ async def test_a_slow_command_times_out_with_what_it_printed(ssh):
     assert listed["sessions"][0]["busy"]
 
 
-async def test_send_keys_reaches_the_ssh_window(ssh, tmux):
+async def test_send_keys_reaches_the_ssh_window(ssh):
     mcp, sid = ssh
     await run(mcp, sid, "sleep 30", timeout=0.3)
     pane = structured(await mcp.call_tool("ssh_list", {}))["sessions"][0]["pane_id"]
 
-    tmux.cmd("send-keys", "-t", pane, "C-c")
+    pressed = await mcp.call_tool("send_keys", {"pane": pane, "keys": ["C-c"]})
     after = await run(mcp, sid, "echo interrupted")
 
+    assert not pressed.is_error, pressed.content[0].text
     assert after["output"] == "interrupted\n"
 
 

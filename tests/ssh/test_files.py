@@ -13,13 +13,6 @@ from tests.hub import mcp_session, structured
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 
 
-@pytest.fixture
-async def ssh(ssh_hub, ssh_token, tmux):
-    async with mcp_session(ssh_hub, ssh_token) as mcp:
-        opened = structured(await mcp.call_tool("ssh_open", {"host": "testbox"}))
-        yield mcp, opened["id"]
-
-
 async def call(mcp, tool, **arguments):
     result = await mcp.call_tool(tool, arguments)
     assert not result.is_error, result.content[0].text
