@@ -38,8 +38,9 @@ from collections.abc import Callable, Sequence
 from typing import IO
 
 # Arguments are single-quoted for tmux's command parser, which takes single-quoted text literally;
-# anything that could end the quote or the line is refused (callers use a subprocess instead).
-_UNQUOTABLE = re.compile(r"['\x00-\x1f\x7f]")
+# anything that could end the quote or the line is refused (callers use a subprocess instead). The
+# unit separator \x1f, which listings put between format fields, passes through unharmed.
+_UNQUOTABLE = re.compile(r"['\x00-\x1e\x7f]")
 # Lines in flight stay below a pipe's 64 KiB, so writing one can never block the event loop even when
 # tmux stops reading; a longer command or a fuller queue goes to a subprocess instead.
 MAX_LINE = 1000

@@ -46,7 +46,7 @@ def tmux_capture(socket: str, target: str, lines: int, *extra: str) -> str:
 
 def start_pane(server: libtmux.Server, name: str, text: str, tmp_path: Path) -> str:
     """A detached session whose pane printed `text` and then waits; its pane id."""
-    source = tmp_path / f"{name}.txt"
+    source = tmp_path / f"{name.replace(' ', '_')}.txt"
     source.write_text(text)
     session = server.new_session(
         session_name=name, x=100, y=30, window_command=f"cat {source}; exec sleep 600"
@@ -92,6 +92,21 @@ def test_it_passes_escape_sequences_through_untouched(
     assert captured == tmux_capture(tmux_socket, pane, 300, "-e")
     assert "\x1b[31mred bold" in captured
     assert "\\101" in captured
+
+
+def test_listings_with_field_separators_match_the_subprocess(
+    tmux: libtmux.Server, tmux_socket: str, client: ControlClient, tmp_path: Path
+) -> None:
+    start_pane(tmux, "one", "1\n", tmp_path)
+    start_pane(tmux, "two words", "2\n", tmp_path)
+    fields = "\x1f".join(["#{session_id}", "#{session_name}", "#{pane_id}", "#{pane_width}"])
+    args = ["list-panes", "-a", "-F", fields]
+
+    expected = subprocess.run(
+        ["tmux", "-S", tmux_socket, *args], capture_output=True, text=True, timeout=10, check=True
+    ).stdout
+    assert client.command(args) == expected
+    assert "two words\x1f" in expected
 
 
 def test_it_captures_an_empty_pane(tmux: libtmux.Server, tmux_socket: str, client: ControlClient) -> None:
