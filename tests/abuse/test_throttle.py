@@ -100,6 +100,21 @@ def test_a_valid_token_is_throttled_per_token_not_banned_by_its_ips_noise(
     assert get(limited_hub, "/healthz", ip).status_code == 429
 
 
+def test_a_valid_token_has_its_own_limit_and_is_never_reported(
+    limited_hub, new_ip, make_user, make_token
+) -> None:
+    token = make_token(make_user("busyuser"), resource=limited_hub.mcp_url)
+    ip = new_ip()
+    answers = [get(limited_hub, "/healthz", ip, token=token).status_code for _ in range(15)]
+    refused = get(limited_hub, "/healthz", ip, token=token)
+    assert 429 not in answers
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    # Other clients behind the same address are not affected, and the user is nobody's offender.
+    assert get(limited_hub, "/healthz", ip).status_code != 429
+    time.sleep(0.5)
+    assert not Offender.objects.filter(ip=ip).exists()
+
+
 def test_redis_down_falls_back_to_local_limits_and_mcp_keeps_working(hub_factory, new_ip) -> None:
     hub = hub_factory(
         TMUXHUB_TRUSTED_PROXIES="127.0.0.1",
