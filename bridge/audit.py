@@ -1,8 +1,9 @@
 """Writing the audit log without slowing calls down.
 
-`record()` queues the row and returns at once; one writer task per process inserts whatever has
-queued (a batch under load, a single row otherwise) off the event loop. A failed write is retried;
-`flush()` (run at shutdown) waits for the queue to empty.
+`record()` queues the row and returns at once; one writer task per process waits `LINGER` seconds,
+then inserts whatever has queued in one statement, off the event loop: a busy hub writes a batch a
+few times a second instead of a transaction per call. A failed write is retried; `flush()` (run at
+shutdown) waits for the queue to empty.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .models import ToolCall
 logger = logging.getLogger(__name__)
 
 RETRIES = 5
+LINGER = 0.05
 _queue: list[ToolCall] = []
 _writer: asyncio.Task[None] | None = None
 
@@ -70,6 +72,7 @@ _write = sync_to_async(_insert, thread_sensitive=False)
 async def _drain() -> None:
     failures = 0
     while _queue:
+        await asyncio.sleep(LINGER)
         batch = _queue[:]
         del _queue[: len(batch)]
         try:
