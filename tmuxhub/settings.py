@@ -331,14 +331,15 @@ TMUXHUB_SSH_MAX_WAIT = env.float("TMUXHUB_SSH_MAX_WAIT", default=600.0)
 TMUXHUB_SSH_MAX_FILE_BYTES = env.int("TMUXHUB_SSH_MAX_FILE_BYTES", default=8 * 1024 * 1024)
 # A guard rail against well-known destructive commands in ssh_send_command, not a sandbox: it reads
 # the command text only (README, "SSH sessions"). TMUXHUB_SSH_DENY_PATTERN adds one regex of yours.
+_AT_COMMAND = r"(?:^|[;&|({`\n]|\$\()\s*(?:(?:sudo|doas|exec|nohup|time)\s+(?:-\S+\s+)*)*"
 TMUXHUB_SSH_DENY = [
     *(
         [
-            r"\brm\s+(-\S+\s+)*-\S*[rR]\S*\s+(-\S+\s+)*(/|/\*|~/?|\$HOME/?)(\s|;|$)",
-            r"\bmkfs(\.\w+)?\b",
-            r"\bdd\b[^;&|]*\bof=/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk)",
-            r">\s*/dev/(sd|hd|vd|xvd|nvme|mmcblk)\w*",
-            r"\b(shutdown|reboot|halt|poweroff)\b",
+            _AT_COMMAND + r"rm\s+(?:-\S+\s+)+(?:/|/\*|~/?|\$HOME/?)(?:\s|[;&|]|$)",
+            _AT_COMMAND + r"mkfs(?:\.\w+)?\s",
+            _AT_COMMAND + r"dd\s[^;&|]*\bof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)",
+            r">\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk)\w*",
+            _AT_COMMAND + r"(?:systemctl\s+)?(?:shutdown|reboot|halt|poweroff)\b",
             r":\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}",
         ]
         if env.bool("TMUXHUB_SSH_COMMAND_POLICY", default=True)
