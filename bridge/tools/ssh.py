@@ -84,8 +84,9 @@ async def ssh_send_command(
     ] = 30,
 ) -> ssh.CommandResult:
     """Run a shell command in the SSH session and wait for it to finish: returns its output and exit
-    status. The shell keeps its state (cd, variables) between calls. If it is still running at the
-    timeout, the result says so; watch it with ssh_snapshot or interrupt it with send_keys C-c."""
+    status. The session must be at a shell prompt (not inside vim, less, a REPL...). The shell keeps
+    its state (cd, variables) between calls. If it is still running at the timeout, the result says
+    so; watch it with ssh_snapshot or interrupt it with send_keys C-c."""
     return await ssh.send_command(id, command, timeout)
 
 

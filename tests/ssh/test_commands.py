@@ -125,6 +125,15 @@ async def test_send_keys_reaches_the_ssh_window(ssh):
     assert after["output"] == "interrupted\n"
 
 
+async def test_output_longer_than_the_history_is_cut_and_says_so(ssh):
+    mcp, sid = ssh
+
+    result = await run(mcp, sid, "seq 1 5000")
+
+    assert result["completed"] and result["truncated"]
+    assert result["output"].endswith("\n4999\n5000\n")
+
+
 async def test_snapshot_shows_exactly_the_last_lines(ssh):
     mcp, sid = ssh
     await run(mcp, sid, "seq 1 100")
