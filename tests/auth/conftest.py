@@ -20,11 +20,18 @@ def fresh_dcr_quota() -> None:
 
 
 @pytest.fixture
-def oauth(github_hub: Hub, fake_github: FakeGitHub, transactional_db: None) -> Iterator[OAuthClient]:
-    """An unregistered client with its own cookie jar (a fresh browser)."""
+def anonymous(github_hub: Hub, fake_github: FakeGitHub) -> Iterator[OAuthClient]:
+    """An unregistered client with its own cookie jar (a fresh browser), for requests the hub
+    refuses before writing anything: no database clean-up needed."""
     client = OAuthClient(hub=github_hub, github=fake_github)
     yield client
     client.close()
+
+
+@pytest.fixture
+def oauth(anonymous: OAuthClient, transactional_db: None) -> OAuthClient:
+    """An unregistered client whose requests change the database (cleaned after the test)."""
+    return anonymous
 
 
 @pytest.fixture

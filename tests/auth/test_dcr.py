@@ -7,8 +7,6 @@ from django.conf import settings
 
 from tests.auth.oauth_client import OAuthClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 def test_it_registers_a_public_client_even_when_a_secret_is_asked_for(oauth: OAuthClient) -> None:
     response = oauth.register(token_endpoint_auth_method="client_secret_post")
@@ -43,8 +41,8 @@ def test_it_accepts_loopback_http_redirect_uris(oauth: OAuthClient, uri: str) ->
         ([f"https://claude.ai/{'a' * 2100}"], "at most"),
     ],
 )
-def test_it_refuses_unsafe_redirect_uris(oauth: OAuthClient, uris: object, why: str) -> None:
-    response = oauth.register(redirect_uris=uris)
+def test_it_refuses_unsafe_redirect_uris(anonymous: OAuthClient, uris: object, why: str) -> None:
+    response = anonymous.register(redirect_uris=uris)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_redirect_uri"
     assert why in response.json()["error_description"]
@@ -63,21 +61,21 @@ def test_it_refuses_unsafe_redirect_uris(oauth: OAuthClient, uris: object, why: 
         {"token_endpoint_auth_method": "private_key_jwt"},
     ],
 )
-def test_it_refuses_metadata_it_does_not_support(oauth: OAuthClient, metadata: dict[str, object]) -> None:
-    response = oauth.register(**metadata)
+def test_it_refuses_metadata_it_does_not_support(anonymous: OAuthClient, metadata: dict[str, object]) -> None:
+    response = anonymous.register(**metadata)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b"{not json", b"\xff\xfe"])
-def test_it_refuses_a_body_that_is_not_a_json_object(oauth: OAuthClient, body: bytes) -> None:
-    response = oauth.post("/register", content=body, headers={"Content-Type": "application/json"})
+def test_it_refuses_a_body_that_is_not_a_json_object(anonymous: OAuthClient, body: bytes) -> None:
+    response = anonymous.post("/register", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client_metadata"
 
 
-def test_it_refuses_an_oversized_body(oauth: OAuthClient) -> None:
-    response = oauth.register(software_statement="x" * settings.TMUXHUB_DCR_MAX_BODY_BYTES)
+def test_it_refuses_an_oversized_body(anonymous: OAuthClient) -> None:
+    response = anonymous.register(software_statement="x" * settings.TMUXHUB_DCR_MAX_BODY_BYTES)
     assert response.status_code == 413
     assert response.json()["error"] == "invalid_client_metadata"
 
