@@ -324,7 +324,9 @@ class _Markers:
         return re.compile(rf"^TMUXHUB_END_{self.nonce}:(\d+)\s*$")
 
     def print_start(self) -> str:
-        return f"printf '%s_%s\\n' TMUXHUB_START {self.nonce}"
+        # The leading newline: a shell without line editing (dash) prints its prompt only now, after
+        # the typed line was echoed, and the marker must start a line of its own.
+        return f"printf '\\n%s_%s\\n' TMUXHUB_START {self.nonce}"
 
     def print_ready(self) -> str:
         return f"printf '%s_%s\\n' TMUXHUB_READY {self.nonce}"
@@ -347,7 +349,7 @@ def _wrap(script: str, markers: _Markers) -> str:
     chunks = [encoded[i : i + LINE_CHUNK] for i in range(0, len(encoded), LINE_CHUNK)] or [""]
     variable = f"__tmuxhub_{markers.nonce}"
     lines = [f" {variable}={chunks[0]}"]
-    lines += [f" {variable}=${variable}{chunk}" for chunk in chunks[1:]]
+    lines += [f" {variable}=${{{variable}}}{chunk}" for chunk in chunks[1:]]
     lines.append(
         f' {markers.print_start()}; eval "$(printf %s "${variable}" | base64 -d)"; '
         f"{markers.print_end()}; unset {variable}"

@@ -53,6 +53,7 @@ AWKWARD_COMMANDS = [
     ("cat <<'EOF'\nline 1\n$HOME\nEOF", "line 1\n$HOME\n"),
     ("-n() { echo dash; }; -n", "dash\n"),
     ("echo ends with a semicolon;", "ends with a semicolon\n"),
+    ("echo " + "y" * 9000 + " | wc -c", "9001\n"),
 ]
 
 

@@ -183,3 +183,26 @@ async def test_invalid_base64_content_is_refused(ssh, sshd):
 
     assert result.is_error and "base64" in result.content[0].text
     assert not (sshd.home / "x").exists()
+
+
+async def test_it_works_in_a_plain_posix_shell_too(ssh, sshd):
+    mcp, sid = ssh
+    await mcp.call_tool("ssh_send_command", {"id": sid, "command": "exec dash -i", "timeout": 1})
+    data = os.urandom(200_000)
+    long_command = "echo " + "x" * 6000 + " | wc -c"
+
+    shell = await call(mcp, "ssh_send_command", id=sid, command='echo "$0" $((1 + 2))')
+    long = await call(mcp, "ssh_send_command", id=sid, command=long_command)
+    await call(
+        mcp,
+        "ssh_write_file",
+        id=sid,
+        path=str(sshd.home / "d.bin"),
+        content=base64.b64encode(data).decode(),
+        encoding="base64",
+    )
+    read = await call(mcp, "ssh_read_file", id=sid, path=str(sshd.home / "d.bin"), encoding="base64")
+
+    assert shell["output"] == "dash 3\n"
+    assert long["output"] == "6001\n"
+    assert base64.b64decode(read["content"]) == data == (sshd.home / "d.bin").read_bytes()
