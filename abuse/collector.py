@@ -73,6 +73,7 @@ class Collector:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._closing = False
 
     def record(self, ip: str, method: str, path: str, user_agent: str, reason: str, refused: bool) -> None:
         """Count one event; `refused` means it was answered 429."""
@@ -91,11 +92,11 @@ class Collector:
         self.start()
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
+        if not self._closing and (self._task is None or self._task.done()):
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=settings.ABUSE_FLUSH_SECONDS)
             self._wake.clear()
@@ -119,11 +120,14 @@ class Collector:
                     self.pending[ip] = tally
 
     async def close(self) -> None:
-        """Stop the flusher and write everything still counted (ASGI lifespan shutdown)."""
+        """Stop the flusher and write everything still counted (ASGI lifespan shutdown).
+
+        The flusher is not cancelled: a write already handed to the DB thread could not be stopped
+        anyway, and cancelling the wait for it would let the process exit before it finished."""
+        self._closing = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task
             self._task = None
         # The database may be briefly unavailable (restarting, out of connections): try a few times.
         for attempt in range(SHUTDOWN_FLUSH_ATTEMPTS):
