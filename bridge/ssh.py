@@ -386,9 +386,9 @@ async def _wait_for(pane_id: str, found: re.Pattern[str] | str, deadline: float)
                 ";", "capture-pane", "-p", "-J", "-t", pane_id,
             )  # fmt: skip
         except BridgeError as exc:
-            if "can't find" not in str(exc):
+            if not any(gone in str(exc) for gone in ("can't find", "no tmux server")):
                 raise
-            output = "1"  # the window closed with ssh
+            output = "1"  # the window (or the last session, and with it the server) closed with ssh
         dead, *screen = output.splitlines()
         for line in screen:
             if found.match(line) if isinstance(found, re.Pattern) else line.rstrip() == found:

@@ -169,3 +169,15 @@ async def test_the_command_policy_lets_ordinary_commands_through(ssh):
     result = await run(mcp, sid, "mkdir -p /tmp/tmuxhub-policy/x && rm -rf /tmp/tmuxhub-policy && echo ok")
 
     assert result["output"] == "ok\n"
+
+
+async def test_a_remote_exit_ends_the_session_with_a_clear_message(ssh):
+    mcp, sid = ssh
+
+    result = await mcp.call_tool("ssh_send_command", {"id": sid, "command": "exit", "timeout": 10})
+    listed = structured(await mcp.call_tool("ssh_list", {}))
+    again = await mcp.call_tool("ssh_send_command", {"id": sid, "command": "echo hi"})
+
+    assert result.is_error and "connection closed" in result.content[0].text
+    assert listed["sessions"] == []
+    assert again.is_error and "ssh_list" in again.content[0].text
