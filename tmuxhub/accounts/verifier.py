@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.contrib.auth import get_user_model
+from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from mcp.server.auth.provider import AccessToken, TokenVerifier
 from oauth2_provider.models import get_access_token_model
@@ -25,40 +27,61 @@ class HubAccessToken(AccessToken):
     tier: str = ""
 
 
-def _lookup(token: str) -> HubAccessToken | None:
-    # What Django does at the start of each request, which /mcp calls are not: drop this thread's
-    # connection if a database restart broke it, instead of failing on it forever.
-    close_old_connections()
-    checksum = hashlib.sha256(token.encode()).hexdigest()
-    row = (
+def _find(checksum: str) -> dict[str, Any] | None:
+    """The token's row with what the checks need, only for an active, allow-listed person.
+
+    One query returning plain values: this runs on every `/mcp` request.
+    """
+    username = f"user__{get_user_model().USERNAME_FIELD}"
+    return (
         get_access_token_model()
-        .objects.select_related("user", "user__allow_list_entry", "application")
-        .filter(token_checksum=checksum)
+        .objects.filter(
+            token_checksum=checksum,
+            expires__gt=timezone.now(),
+            user__is_active=True,
+            # Removing someone from the allow-list revokes their tokens; this also covers a token
+            # minted between the removal and the revocation.
+            user__allow_list_entry__isnull=False,
+        )
+        .values(
+            "user_id",
+            username,
+            "user__allow_list_entry__tier",
+            "application_id",
+            "application__client_id",
+            "scope",
+            "expires",
+            "resource",
+        )
         .first()
     )
-    if row is None or row.user is None or not row.user.is_active:
-        return None
-    if row.expires <= timezone.now():
+
+
+def _lookup(token: str) -> HubAccessToken | None:
+    checksum = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        row = _find(checksum)
+    except (InterfaceError, OperationalError):
+        # /mcp calls are not Django requests, so nothing renews this thread's connection: when a
+        # database restart broke it, drop it and ask once more on a fresh one.
+        connection.close()
+        row = _find(checksum)
+    if row is None:
         return None
     # DOT treats a token without a resource as unrestricted; /mcp only takes tokens minted for it.
-    if settings.MCP_RESOURCE_URL not in (row.resource or []):
-        return None
-    # Removing someone from the allow-list revokes their tokens; this also covers a token minted
-    # between the removal and the revocation.
-    entry = getattr(row.user, "allow_list_entry", None)
-    if entry is None:
+    if settings.MCP_RESOURCE_URL not in (row["resource"] or []):
         return None
     return HubAccessToken(
         token=token,
-        client_id=row.application.client_id if row.application else "",
-        scopes=row.scope.split(),
-        expires_at=int(row.expires.timestamp()),
+        client_id=row["application__client_id"] or "",
+        scopes=row["scope"].split(),
+        expires_at=int(row["expires"].timestamp()),
         resource=settings.MCP_RESOURCE_URL,
-        subject=str(row.user.pk),
-        user_id=row.user.pk,
-        username=row.user.get_username(),
-        application_id=row.application_id,
-        tier=entry.tier,
+        subject=str(row["user_id"]),
+        user_id=row["user_id"],
+        username=row[f"user__{get_user_model().USERNAME_FIELD}"],
+        application_id=row["application_id"],
+        tier=row["user__allow_list_entry__tier"],
     )
 
 
