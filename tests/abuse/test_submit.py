@@ -94,3 +94,25 @@ def test_a_wrong_key_is_a_clear_error(abuse_services, settings) -> None:
     settings.ABUSEIPDB_KEY = "wrong"
     with pytest.raises(abuseipdb.AbuseIPDBError, match="Authentication failed"):
         send_report(offender("185.220.101.28").pk)
+
+
+def test_with_auto_report_the_sweep_sends_staged_offenders(abuse_services, abuse_worker, settings) -> None:
+    from abuse.tasks import sweep_reports
+
+    settings.ABUSE_AUTO_REPORT = True
+    public = offender("185.220.101.29")
+    offender("10.3.3.3")
+    offender("185.220.101.30", status=Offender.Status.DISMISSED)
+    assert sweep_reports() == 1
+    assert wait_for(lambda: Offender.objects.get(pk=public.pk).status == Offender.Status.REPORTED, timeout=20)
+    assert [r.ip for r in abuse_services.abuseipdb.accepted] == ["185.220.101.29"]
+
+
+def test_beat_runs_both_sweeps() -> None:
+    from django.conf import settings
+
+    from tmuxhub.celery import app
+
+    app.loader.import_default_modules()
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"abuse.sweep_pending", "abuse.sweep_reports"} <= tasks <= set(app.tasks)
