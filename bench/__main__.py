@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, help="most seconds per case (default 5, quick 1.5)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
     parser.add_argument("--profile", action="store_true", help="py-spy the hub during its 1-client case")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON results")
     parser.add_argument("--hub-workers", type=int, default=1, help="uvicorn worker processes for tmuxhub")
     parser.add_argument(
         "--hub-dir", type=Path, default=BASE_DIR, help="serve tmuxhub from this checkout (to measure a patch)"
@@ -358,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = verdicts(results, flood)
     if lines:
         print("\nSPEC targets:\n" + "\n".join(f"- {line}" for line in lines))
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    options.results.mkdir(parents=True, exist_ok=True)
+    out = options.results / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(
         json.dumps(
             {
@@ -372,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
             indent=2,
         )
     )
-    print(f"\nwritten to {out.relative_to(BASE_DIR)}")
+    print(f"\nwritten to {out}")
     return 0
 
 
