@@ -353,6 +353,14 @@ for _pattern in TMUXHUB_SSH_DENY:
     except re.error as _exc:
         raise ImproperlyConfigured(f"TMUXHUB_SSH_DENY_PATTERN {_pattern!r} is not a regex: {_exc}") from _exc
 
+# --- Request limits (tmuxhub/limits.py): every request's body, before Django or /mcp read it -------
+
+# Room for the largest ssh_write_file (base64 in JSON) and then some.
+TMUXHUB_MAX_BODY_BYTES = env.int(
+    "TMUXHUB_MAX_BODY_BYTES", default=TMUXHUB_SSH_MAX_FILE_BYTES * 4 // 3 + 1024 * 1024
+)
+TMUXHUB_BODY_SECONDS = env.float("TMUXHUB_BODY_SECONDS", default=60.0)
+
 # --- Abuse: rate limits and the reporting pipeline ------------------------------------------------
 
 # Peers whose X-Forwarded-For is believed (IPs or CIDRs); empty means the socket peer is the client.
