@@ -417,13 +417,19 @@ CELERY_BEAT_SCHEDULE = {
 # --- Logging --------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+_TOKEN_SAFE_LEVEL = "INFO" if LOG_LEVEL.upper() == "DEBUG" else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # At DEBUG these print whole token responses (access and refresh tokens): never below INFO.
+        "oauthlib": {"level": _TOKEN_SAFE_LEVEL},
+        "oauth2_provider": {"level": _TOKEN_SAFE_LEVEL},
+    },
 }
 
 LANGUAGE_CODE = "en-us"
