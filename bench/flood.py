@@ -4,8 +4,9 @@ does it answer, and is every one of them counted in the database?
     python bench/flood.py                       # 1,000 IPs x 20 requests, 1 uvicorn worker
     python bench/flood.py --ips 1000 --requests 40 --workers 2 --json
 
-It serves tmuxhub with uvicorn on a free port, with its own data folder (SQLite unless DATABASE_URL is
-set), Redis keys (REDIS_URL, default redis://127.0.0.1:6379/15) and a trusted proxy, so each request's
+It serves tmuxhub with uvicorn on a free port, with its own data folder and SQLite database (or the
+throw-away database `--database-url` names: it gets migrated and filled), its own Redis keys (REDIS_URL,
+default redis://127.0.0.1:6379/15, removed afterwards) and a trusted proxy, so each request's
 `X-Forwarded-For` names its client. The load generator speaks raw HTTP/1.1 over keep-alive connections
 (cheap enough not to be what is measured). After the flood the server is stopped cleanly and the
 Offender rows are compared with the 429s the clients received, IP by IP.
@@ -111,9 +112,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _environment(data_dir: str, limit: int) -> dict[str, str]:
+def _environment(data_dir: str, limit: int, database_url: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     return {
-        **os.environ,
+        **inherited,
+        **({"DATABASE_URL": database_url} if database_url else {}),
         "DJANGO_SETTINGS_MODULE": "tmuxhub.settings",
         "TMUXHUB_ENV_FILE": os.devnull,
         "TMUXHUB_DATA_DIR": data_dir,
@@ -160,9 +163,11 @@ def _flush_redis(env: dict[str, str]) -> None:
         client.delete(*keys)
 
 
-def run(ips: int, requests_per_ip: int, workers: int, connections: int, limit: int) -> dict[str, object]:
+def run(
+    ips: int, requests_per_ip: int, workers: int, connections: int, limit: int, database_url: str = ""
+) -> dict[str, object]:
     data_dir = tempfile.mkdtemp(prefix="tmuxhub-flood-")
-    env = _environment(data_dir, limit)
+    env = _environment(data_dir, limit, database_url)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--verbosity=0"], cwd=BASE_DIR, env=env, check=True, timeout=300)
     port = _free_port()
@@ -230,8 +235,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--limit", type=int, default=2, help="requests per IP before 429s start")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--database-url", default="", help="a throw-away database instead of SQLite")
     options = parser.parse_args(argv)
-    figures = run(options.ips, options.requests, options.workers, options.connections, options.limit)
+    figures = run(
+        options.ips,
+        options.requests,
+        options.workers,
+        options.connections,
+        options.limit,
+        options.database_url,
+    )
     if options.json:
         print(json.dumps(figures))
     else:
