@@ -749,7 +749,10 @@ async def _transfer(
     if not await _wait_for(
         session.pane_id, markers.ready, time.monotonic() + settings.TMUXHUB_SSH_CONNECT_TIMEOUT
     ):
-        raise BridgeError("the remote shell did not start the transfer; look with ssh_snapshot")
+        raise BridgeError(
+            "the remote shell did not start the transfer: is a program running in the session? Look with "
+            "ssh_snapshot; the transfer waits typed ahead, press C-c there with send_keys to cancel it"
+        )
     await _type(session.pane_id, base64.encodebytes(data).decode().replace("\n", "\r"))
     await tmux.run("send-keys", "-t", session.pane_id, "C-d")
     if not await _wait_for(session.pane_id, markers.end, deadline):
