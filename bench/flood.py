@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -200,8 +201,11 @@ def run(
     finally:
         server.terminate()  # a clean shutdown: the collector writes what it still holds
         server.wait(timeout=60)
-    counted = _counted(env)
-    _flush_redis(env)
+    try:
+        counted = _counted(env)
+    finally:
+        _flush_redis(env)
+        shutil.rmtree(data_dir, ignore_errors=True)
     expected = {ip: n for ip, n in result.refused_by_ip.items() if n}
     refused_total = result.refused + warmup.refused
     mismatched = sorted(
