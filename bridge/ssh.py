@@ -116,7 +116,7 @@ class Closed(BaseModel):
 
 
 def check_id(session_id: str) -> str:
-    if not ID_RE.match(session_id):
+    if not ID_RE.fullmatch(session_id):
         raise BridgeError(f"{session_id[:40]!r} is not an SSH session id (8 hex digits); see ssh_list")
     return session_id
 
@@ -128,10 +128,10 @@ def check_host(host: str) -> str:
     try:
         ipaddress.ip_address(address)
     except ValueError:
-        if HOST_RE.match(host):
+        if HOST_RE.fullmatch(host):
             return host
     else:
-        if not scope or SCOPE_RE.match(scope):
+        if not scope or SCOPE_RE.fullmatch(scope):
             return candidate
     raise BridgeError(
         f"{host[:80]!r} is not a host: give a host name, an IPv4/IPv6 address or an ssh-config alias "
@@ -140,7 +140,7 @@ def check_host(host: str) -> str:
 
 
 def check_user(user: str) -> str:
-    if not USER_RE.match(user):
+    if not USER_RE.fullmatch(user):
         raise BridgeError(
             f"{user[:40]!r} is not a user name: letters, digits, '_', '.', '-', at most 32, "
             "starting with a letter or '_'"
@@ -202,7 +202,7 @@ async def list_sessions() -> list[SshSession]:
     sessions = []
     for line in output.splitlines():
         row = dict(zip(FIELDS, line.split(tmux.SEP), strict=False))
-        if len(row) != len(FIELDS) or not ID_RE.match(row[f"{OPTION}id"]):
+        if len(row) != len(FIELDS) or not ID_RE.fullmatch(row[f"{OPTION}id"]):
             continue  # a window someone else opened in our session
         sessions.append(
             SshSession(

@@ -35,7 +35,7 @@ def test_it_refuses_anything_else_as_a_host(host):
         check_host(host)
 
 
-@pytest.mark.parametrize("user", ["", "-l", "root;id", "a b", "$(id)", "x" * 33])
+@pytest.mark.parametrize("user", ["", "root\n", "-l", "root;id", "a b", "$(id)", "x" * 33])
 def test_it_refuses_odd_user_names(user):
     with pytest.raises(BridgeError, match="not a user name"):
         check_user(user)
