@@ -260,13 +260,30 @@ async def screen(target: str) -> tuple[list[str], int]:
     return rows, int(cursor)
 
 
+_DEAD = "tmuxhub: the pane is dead"
+
+
 async def paste(target: str, text: str) -> None:
-    """Type `text` as one bracketed paste (when the program asked for it): exact, any first char."""
+    """Type `text` as one bracketed paste (when the program asked for it): exact, any first char.
+
+    tmux 3.3a crashes its whole server on `paste-buffer` into a dead pane (one `remain-on-exit`
+    keeps after its program exited), so the pane is checked in the same command list: tmux runs
+    the check and the paste back to back, leaving no moment for the program to exit in between.
+    """
     buffer = f"tmuxhub-{secrets.token_hex(6)}"
-    await run(
-        "load-buffer", "-b", buffer, "-", ";", "paste-buffer", "-d", "-p", "-b", buffer, "-t", exact(target),
+    pane = exact(target)  # validated: no quote, space or '$' expansion inside the single quotes
+    output = await run(
+        "load-buffer", "-b", buffer, "-", ";",
+        "if-shell", "-F", "-t", pane, "#{pane_dead}",
+        f"delete-buffer -b {buffer} ; display-message -p '{_DEAD}'",
+        f"paste-buffer -d -p -b {buffer} -t '{pane}'",
         stdin=text.encode(),
     )  # fmt: skip
+    if _DEAD in output:
+        raise BridgeError(
+            f"the pane's program has exited ({target} is kept by remain-on-exit and takes no input); "
+            "start a program in another pane (split_window, create_window) or remove it with kill_pane"
+        )
 
 
 async def send_literal(target: str, text: str) -> None:

@@ -102,3 +102,18 @@ async def test_it_refuses_control_characters(hub, mcp_token, tui_pane):
         error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "a\x1b[201~b"})
 
     assert "send_keys" in error
+
+
+async def test_it_refuses_a_pane_whose_program_exited_and_tmux_survives(hub, mcp_token, make_pane, tmux):
+    # tmux 3.3a crashes its whole server when text is pasted into a pane kept by remain-on-exit.
+    pane = make_pane("sleep 0.3")
+    pane.window.set_option("remain-on-exit", "on")
+    wait_until(lambda: pane.cmd("display", "-p", "#{pane_dead}").stdout == ["1"])
+
+    async with mcp_session(hub, mcp_token) as session:
+        error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "hello"})
+        listed = await call(session, "tmux_list_sessions")
+
+    assert "program has exited" in error
+    assert [s["name"] for s in listed["sessions"]] == [pane.session.session_name]
+    assert tmux.cmd("list-buffers").stdout == []  # the text's buffer did not stay behind
