@@ -47,7 +47,8 @@ class RateLimitMiddleware:
         self.redis: RedisStore | None = None
         self.redis_down_until = 0.0
         self.collector: Collector | None = None
-        self.refused = ExpiringDict()  # "ip:<ip>" / "tok:<hash>" -> (reason, retry_at_wall_clock)
+        # "ban:<ip>", a throttle bucket ("ip:<ip>", "disc:<ip>", "tok:<hash>") -> retry-at (wall clock)
+        self.refused = ExpiringDict()
         self.tokens = ExpiringDict()  # token sha256 -> valid?
         self.allowlist: frozenset[str] = frozenset()
         self.allowlist_checked = 0.0
@@ -108,14 +109,12 @@ class RateLimitMiddleware:
     ) -> None:
         key = f"tok:{token_hash}"
         if (known := self.refused.get(key, now)) is not None:
-            await _answer_429(send, known[1] - time.time())
+            await _answer_429(send, known - time.time())
             return
         # The IP's ban is deliberately not consulted: the bucket is the token's.
         admission = await self._admit("-", key, settings.ABUSE_TOKEN_LIMIT, settings.ABUSE_TOKEN_WINDOW)
         if admission.count > settings.ABUSE_TOKEN_LIMIT:
-            self.refused.put(
-                key, (Reason.THROTTLED, time.time() + admission.reset_in), now + admission.reset_in, now
-            )
+            self.refused.put(key, time.time() + admission.reset_in, now + admission.reset_in, now)
             await _answer_429(send, admission.reset_in)
             return
         await self.app(scope, receive, send)
@@ -123,46 +122,44 @@ class RateLimitMiddleware:
     async def _anonymous(
         self, scope: Scope, receive: Receive, send: Send, ip: str, bad_bearer: bool, now: float
     ) -> None:
-        key = f"ip:{ip}"
-        if (known := self.refused.get(key, now)) is not None:
-            self._record(scope, ip, Reason.BANNED if known[0] != Reason.THROTTLED else Reason.THROTTLED)
-            await _answer_429(send, known[1] - time.time())
-            return
         path = scope.get("path", "")
         public = is_public_auth_path(path)
-        if public:
-            limit, window = settings.ABUSE_DISCOVERY_LIMIT, settings.ABUSE_ANON_WINDOW
-            bucket = f"disc:{ip}"
-        else:
-            limit, window = settings.ABUSE_ANON_LIMIT, settings.ABUSE_ANON_WINDOW
-            bucket = key
-        admission = await self._admit(ip, bucket, limit, window)
+        # Counted even while banned: the count caps how many unknown tokens this IP gets looked up.
+        if (
+            bad_bearer
+            and not public
+            and await self._strike(scope, ip, Reason.AUTH_FAILURE, settings.ABUSE_MAX_AUTH_FAILURES)
+        ):
+            await _answer_429(send, settings.ABUSE_BAN_SECONDS)
+            return
+        ban_key = f"ban:{ip}"
+        # Discovery documents have their own budget: being over the anonymous one does not block them.
+        bucket = f"disc:{ip}" if public else f"ip:{ip}"
+        for cached in (ban_key, bucket):
+            if (known := self.refused.get(cached, now)) is not None:
+                self._record(scope, ip, Reason.BANNED if cached == ban_key else Reason.THROTTLED)
+                await _answer_429(send, known - time.time())
+                return
+        limit = settings.ABUSE_DISCOVERY_LIMIT if public else settings.ABUSE_ANON_LIMIT
+        admission = await self._admit(ip, bucket, limit, settings.ABUSE_ANON_WINDOW)
         if admission.banned_for > 0:
             until = min(admission.banned_for, settings.ABUSE_LOCAL_CACHE_SECONDS)
-            self.refused.put(
-                key, (admission.ban_reason, time.time() + admission.banned_for), now + until, now
-            )
+            self.refused.put(ban_key, time.time() + admission.banned_for, now + until, now)
             self._record(scope, ip, Reason.BANNED)
             await _answer_429(send, admission.banned_for)
             return
         if admission.count > limit:
-            self.refused.put(
-                key, (Reason.THROTTLED, time.time() + admission.reset_in), now + admission.reset_in, now
-            )
+            self.refused.put(bucket, time.time() + admission.reset_in, now + admission.reset_in, now)
             self._record(scope, ip, Reason.THROTTLED)
             await _answer_429(send, admission.reset_in)
             return
-        if not public:
-            if is_exploit_path(path) and await self._strike(
-                scope, ip, Reason.EXPLOIT, settings.ABUSE_MAX_EXPLOIT
-            ):
-                await _answer_429(send, settings.ABUSE_BAN_SECONDS)
-                return
-            if bad_bearer and await self._strike(
-                scope, ip, Reason.AUTH_FAILURE, settings.ABUSE_MAX_AUTH_FAILURES
-            ):
-                await _answer_429(send, settings.ABUSE_BAN_SECONDS)
-                return
+        if (
+            not public
+            and is_exploit_path(path)
+            and await self._strike(scope, ip, Reason.EXPLOIT, settings.ABUSE_MAX_EXPLOIT)
+        ):
+            await _answer_429(send, settings.ABUSE_BAN_SECONDS)
+            return
         status: list[int] = []
 
         async def watched_send(message: dict[str, Any]) -> None:
@@ -193,8 +190,8 @@ class RateLimitMiddleware:
             return False
         now = time.monotonic()
         self.refused.put(
-            f"ip:{ip}",
-            (rule, time.time() + settings.ABUSE_BAN_SECONDS),
+            f"ban:{ip}",
+            time.time() + settings.ABUSE_BAN_SECONDS,
             now + min(settings.ABUSE_BAN_SECONDS, settings.ABUSE_LOCAL_CACHE_SECONDS),
             now,
         )

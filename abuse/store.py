@@ -20,7 +20,6 @@ MAX_MEMORY_KEYS = 200_000
 @dataclass(frozen=True)
 class Admission:
     banned_for: float  # seconds left on a ban, 0 when not banned
-    ban_reason: str
     count: int  # requests in the current window, this one included
     reset_in: float  # seconds until the window ends
 
@@ -78,7 +77,7 @@ class MemoryStore:
         banned_for = self._values.expires(f"{prefix}:ban:{ip}") - now if reason else 0.0
         key, reset_in = window_key(f"{prefix}:rate", bucket, window, now)
         count = self._incr(key, reset_in, now)
-        return Admission(banned_for, reason or "", count, reset_in)
+        return Admission(banned_for, count, reset_in)
 
     async def strike(self, prefix: str, rule: str, ip: str, window: int) -> int:
         now = time.time()
@@ -109,13 +108,11 @@ class RedisStore:
         key, reset_in = window_key(f"{prefix}:rate", bucket, window, time.time())
         ban_key = f"{prefix}:ban:{ip}"
         async with self.client.pipeline(transaction=False) as pipe:
-            pipe.get(ban_key)
             pipe.pttl(ban_key)
             pipe.incr(key)
             pipe.expire(key, int(reset_in) + 1)
-            reason, ban_ms, count, _ = await pipe.execute()
-        banned_for = ban_ms / 1000 if reason and ban_ms > 0 else 0.0
-        return Admission(banned_for, reason or "", int(count), reset_in)
+            ban_ms, count, _ = await pipe.execute()
+        return Admission(ban_ms / 1000 if ban_ms > 0 else 0.0, int(count), reset_in)
 
     async def strike(self, prefix: str, rule: str, ip: str, window: int) -> int:
         key, reset_in = window_key(f"{prefix}:strike:{rule}", ip, window, time.time())

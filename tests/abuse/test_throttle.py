@@ -73,6 +73,9 @@ def test_discovery_probes_never_count_against_a_client(limited_hub, new_ip) -> N
     assert 429 not in answers
     assert get(limited_hub, "/healthz", ip).status_code != 429
     assert not Offender.objects.filter(ip=ip).exists()
+    # Even a client over its anonymous limit can still discover how to log in.
+    assert [get(limited_hub, "/healthz", ip).status_code for _ in range(5)][-1] == 429
+    assert get(limited_hub, paths[0], ip).status_code == 200
 
 
 def test_any_bearer_header_does_not_whitelist_and_bad_ones_are_auth_failures(limited_hub, new_ip) -> None:
@@ -82,10 +85,10 @@ def test_any_bearer_header_does_not_whitelist_and_bad_ones_are_auth_failures(lim
 
     scanner = new_ip()
     answers = [get(limited_hub, "/mcp", scanner, token=f"guess-{n}").status_code for n in range(4)]
-    assert answers[:2] == [401, 401] and answers[2] == 429  # the third failure bans
+    assert answers == [401, 401, 429, 429]  # the third failure bans, and each further one extends it
     assert get(limited_hub, "/healthz", scanner).status_code == 429
-    offender = wait_for(lambda: Offender.objects.filter(ip=scanner, auth_failures=1).first())
-    assert offender is not None
+    offender = wait_for(lambda: Offender.objects.filter(ip=scanner, hits=3).first())
+    assert offender is not None and (offender.auth_failures, offender.banned_hits) == (2, 1)
 
 
 def test_a_valid_token_is_throttled_per_token_not_banned_by_its_ips_noise(
