@@ -47,11 +47,26 @@ def socket_path() -> str:
     return os.path.realpath(os.path.join(folder, f"tmux-{os.getuid()}", socket or "default"))
 
 
+def literal(arg: str) -> str:
+    """`arg` as tmux's argv parser must see it to hand it on unchanged.
+
+    tmux (cmd-parse.c) reads an argument ending in ';' as the end of a command: `send-keys -l 'ls;'`
+    types `ls`, and whatever arguments follow become a tmux command of their own. Only an ending
+    '\\;' is taken literally, as ';'. So a trailing ';' is sent as '\\;' (`x\\;` arrives as `x\\;`).
+    """
+    return f"{arg[:-1]}\\;" if arg.endswith(";") else arg
+
+
 def run_sync(args: Sequence[str], stdin: bytes | None = None) -> str:
-    """Run one tmux command on the hub's socket; its stdout, or BridgeError with tmux's complaint."""
+    """Run tmux on the hub's socket; its stdout, or BridgeError with tmux's complaint.
+
+    An argument that is exactly ";" separates commands (`a ; b` runs both); every other argument,
+    caller text included, reaches its command unchanged (see `literal`).
+    """
+    argv = [arg if arg == ";" else literal(arg) for arg in args]
     try:
         result = subprocess.run(
-            ["tmux", *socket_args(), *args],
+            ["tmux", *socket_args(), *argv],
             input=stdin,
             capture_output=True,
             timeout=settings.TMUXHUB_TMUX_TIMEOUT,

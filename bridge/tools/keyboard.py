@@ -119,6 +119,14 @@ async def send_keys(
     return KeysResult(pane=pane, keys=keys * repeat if repeat > 1 else keys)
 
 
+def _without_final_separator(command: str) -> str:
+    """`echo a;` without its final ';', which the `; printf` that follows would turn into a `;;`
+    syntax error; an escaped one (`echo a\\;`, an odd run of backslashes) is text and stays."""
+    stripped = command.rstrip()
+    backslashes = len(stripped[:-1]) - len(stripped[:-1].rstrip("\\"))
+    return stripped[:-1] if stripped.endswith(";") and backslashes % 2 == 0 else command
+
+
 @hub_tool("mutating", title="Run a shell command in a pane")
 async def run_command(
     pane: PaneTarget,
@@ -136,6 +144,7 @@ async def run_command(
         raise BridgeError("a command ending in '&' cannot report its status; drop the '&' or use send_prompt")
     if (await tmux.display(pane, "alternate_on"))[0] == "1":
         raise BridgeError("the pane shows a full-screen program, not a shell prompt; use tmux_send_prompt")
+    command = _without_final_separator(command)
     token = secrets.token_hex(6)
     begin = f"__TMUXHUB_BEGIN_{token}__"
     end = re.compile(rf"^__TMUXHUB_END_{token}_(\d+)__$")
