@@ -42,9 +42,14 @@ def issued(debug_hub, fake_github) -> dict[str, str]:
 
 
 def audit_text() -> str:
+    from django.db import connection
+
     from bridge.models import ToolCall
 
-    return "\n".join(str(row) for row in ToolCall.objects.values())
+    try:
+        return "\n".join(str(row) for row in ToolCall.objects.values())
+    finally:
+        connection.close()  # this worker thread's own: the test database is dropped at the end
 
 
 async def test_no_token_is_ever_logged_or_audited(debug_hub, issued, shell_pane) -> None:
