@@ -39,6 +39,8 @@ def payloads(marker: Path) -> list[str]:
         f"x; run-shell 'touch {marker}'",
         f"x \\; run-shell 'touch {marker}'",
         f"x\nrun-shell 'touch {marker}'",
+        "x;",  # tmux reads an argument ending in ';' as the end of a command
+        "/tmp/x;",
         f"%1'; run-shell \"touch {marker}\"; '",
         "#{pane_id}#{session_name}#{E:HOME}",
         "-t",
@@ -55,13 +57,14 @@ def payloads(marker: Path) -> list[str]:
 
 
 # Arguments that run what they are given, by design (`create_session(command=...)`): they get junk,
-# not the payloads.
+# not the payloads, and a tmux command no shell can run: it creates the marker only if tmux ever
+# parsed it as a command (after an argument ending in ';', say).
 BY_DESIGN = {"command"}
 
 
-def hostile_values(marker: Path | None) -> st.SearchStrategy[Any]:
+def hostile_values(marker: Path | None, decoy: Path) -> st.SearchStrategy[Any]:
     scalars = st.one_of(
-        st.sampled_from(payloads(marker) if marker else ["true", "-x", "\x00"]),
+        st.sampled_from(payloads(marker) if marker else ["true", "-x", f"run-shell 'touch {decoy}'"]),
         st.text(max_size=200),
         st.integers(min_value=-(2**70), max_value=2**70),
         st.floats(allow_nan=False, allow_infinity=False),
@@ -80,7 +83,7 @@ def arguments_for(schema: dict[str, Any], marker: Path) -> st.SearchStrategy[dic
     names = sorted(schema.get("properties", {}))
     keys = [*names, "params", "__proto__", "extra"]
     pairs = st.sampled_from(keys).flatmap(
-        lambda key: st.tuples(st.just(key), hostile_values(None if key in BY_DESIGN else marker))
+        lambda key: st.tuples(st.just(key), hostile_values(None if key in BY_DESIGN else marker, marker))
     )
     return st.lists(pairs, max_size=len(keys)).map(dict)
 
