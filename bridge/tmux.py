@@ -17,17 +17,30 @@ import asyncio
 import os
 import secrets
 import subprocess
+import time
 from collections.abc import Sequence
 from typing import Literal, TypeVar
 
 from django.conf import settings
 
+from . import control_mode
 from .exceptions import BridgeError
 from .schemas import PaneInfo, SessionInfo, WindowInfo
 
 SEP = "\x1f"  # between format fields: tmux passes it through, and no name we accept contains it
 T = TypeVar("T")
-_NO_SERVER = ("no server running", "error connecting to", "No such file or directory")
+# "no current target": the server has no session left and waits for its clients to leave.
+_NO_SERVER = ("no server running", "error connecting to", "No such file or directory", "no current target")
+# What a client says when the server it reached was exiting (its last session had just ended).
+_EXITING = "server exited unexpectedly"
+
+
+class NoServer(BridgeError):
+    """No tmux server answers on the hub's socket."""
+
+
+class ServerExiting(NoServer):
+    """The server was exiting when the command reached it; the command did not run."""
 
 
 def socket_args() -> list[str]:
@@ -80,12 +93,39 @@ def run_sync(args: Sequence[str], stdin: bytes | None = None) -> str:
         raise BridgeError(f"cannot run tmux ({exc}); is tmux installed on the hub's machine?") from exc
     if result.returncode != 0:
         error = result.stderr.decode(errors="replace").strip() or f"exit status {result.returncode}"
+        if _EXITING in error:
+            raise ServerExiting(
+                "no tmux server is running on the hub's socket (it was exiting: its last session had "
+                "just ended); create a session first (create_session)"
+            )
+        if any(marker in error for marker in _NO_SERVER):
+            raise NoServer(_explain(error))
         raise BridgeError(_explain(error))
     return result.stdout.decode(errors="replace")
 
 
 async def run(*args: str, stdin: bytes | None = None) -> str:
     return await asyncio.to_thread(run_sync, args, stdin)
+
+
+def _control() -> control_mode.ControlClient:
+    """The process's control-mode client. Attached to a session like any client, so tmux runs the
+    `client-attached` hook when it (re)connects, and a program in that session's active pane that
+    asked for focus reports gets a focus-in (tmux 3.3a has no client flag against either)."""
+    return control_mode.shared_client(socket_args(), settings.TMUXHUB_TMUX_TIMEOUT)
+
+
+async def read(*args: str) -> str:
+    """A read-only command over the persistent control-mode connection (no process per call),
+    or a subprocess when that connection is unavailable (no session to attach to, queue full...)."""
+    try:
+        return await _control().acommand(args)
+    except control_mode.TmuxCommandError as exc:
+        raise BridgeError(_explain(str(exc))) from exc
+    except control_mode.ControlModeTimeout as exc:
+        raise BridgeError(f"{exc}; the tmux server may be stuck, try again") from exc
+    except (control_mode.ControlModeUnavailable, ValueError):
+        return await run(*args)
 
 
 def _explain(error: str) -> str:
@@ -117,11 +157,9 @@ def _rows(output: str, width: int) -> list[list[str]]:
 
 async def _list(*args: str, fields: Sequence[str]) -> list[list[str]]:
     try:
-        output = await run(*args, "-F", SEP.join(f"#{{{field}}}" for field in fields))
-    except BridgeError as exc:
-        if "no tmux server" in str(exc):
-            return []
-        raise
+        output = await read(*args, "-F", SEP.join(f"#{{{field}}}" for field in fields))
+    except NoServer:
+        return []
     return _rows(output, len(fields))
 
 
@@ -129,7 +167,7 @@ SESSION_FIELDS = (
     "session_id",
     "session_name",
     "session_windows",
-    "session_attached",
+    "session_attached_list",
     "session_created",
     "session_activity",
 )
@@ -137,9 +175,15 @@ SESSION_FIELDS = (
 
 async def list_sessions() -> list[SessionInfo]:
     rows = await _list("list-sessions", fields=SESSION_FIELDS)
+    own = _control().client_name  # the hub's control-mode client is not someone looking at the session
     return [
         SessionInfo(
-            id=r[0], name=r[1], windows=int(r[2]), attached=r[3] != "0", created=int(r[4]), activity=int(r[5])
+            id=r[0],
+            name=r[1],
+            windows=int(r[2]),
+            attached=any(client and client != own for client in r[3].split(",")),
+            created=int(r[4]),
+            activity=int(r[5]),
         )
         for r in rows
     ]
@@ -232,7 +276,7 @@ async def list_panes(*, session: str | None = None, window: str | None = None) -
 
 async def display(target: str, *fields: str) -> list[str]:
     """Values of tmux format fields (our constants, never caller input) for one pane or window."""
-    output = await run("display-message", "-p", "-t", exact(target), SEP.join(f"#{{{f}}}" for f in fields))
+    output = await read("display-message", "-p", "-t", exact(target), SEP.join(f"#{{{f}}}" for f in fields))
     values = output.rstrip("\n").split(SEP)
     if len(values) != len(fields):
         raise BridgeError(f"unexpected answer from tmux for {target}; try again")
@@ -251,25 +295,23 @@ async def capture(target: str, lines: int, *, ansi: bool = False) -> list[str]:
     args = ["capture-pane", "-p", "-J", "-t", exact(target), "-S", f"-{lines}"]
     if ansi:
         args.append("-e")
-    rows = [row.rstrip() for row in (await run(*args)).split("\n")]
+    rows = [row.rstrip() for row in (await read(*args)).split("\n")]
     while rows and not rows[-1]:
         rows.pop()
     return rows[-lines:]
 
 
 async def screen(target: str) -> tuple[list[str], int]:
-    """The visible screen, row by row (not joined), and the cursor's row."""
+    """The visible screen, row by row (not joined), and the cursor's row, from the same instant.
+
+    One `a ; b` command list in one process: tmux runs both back to back, so the cursor belongs to
+    the rows read. Over control mode each command answers in a block of its own and pane output
+    can land between them, pairing the screen with a later cursor; this runs on `tmux_send_prompt`'s
+    verification polls (10 a second at most), where a process costs nothing that matters.
+    """
+    pane = exact(target)
     output = await run(
-        "capture-pane",
-        "-p",
-        "-t",
-        exact(target),
-        ";",
-        "display-message",
-        "-p",
-        "-t",
-        exact(target),
-        "#{cursor_y}",
+        "capture-pane", "-p", "-t", pane, ";", "display-message", "-p", "-t", pane, "#{cursor_y}"
     )
     *rows, cursor = output.rstrip("\n").split("\n")
     return rows, int(cursor)
@@ -340,6 +382,20 @@ def _created(new_id: str, found: list[T]) -> T:
     return found[0]
 
 
+async def _new_server_session(args: list[str]) -> str:
+    """Run `new-session`, also just after the last session ended: a server with clients attached
+    (the control-mode clients of every hub process, people's terminals) takes a moment to exit,
+    and a command reaching it then fails. Once it has gone, tmux starts a fresh server."""
+    deadline = time.monotonic() + settings.TMUXHUB_TMUX_TIMEOUT
+    while True:
+        try:
+            return (await run(*args)).strip()
+        except ServerExiting:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.05)
+
+
 async def new_session(
     name: str | None, command: str | None, directory: str | None, width: int, height: int
 ) -> SessionInfo:
@@ -350,7 +406,7 @@ async def new_session(
         args += ["-c", directory]
     if command:
         args.append(command)
-    session_id = (await run(*args)).strip()
+    session_id = await _new_server_session(args)
     return _created(session_id, [s for s in await list_sessions() if s.id == session_id])
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 
 import libtmux
@@ -42,12 +44,28 @@ def tmux_socket() -> Iterator[str]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def _kill_tmux_server(socket_path: str, timeout: float = 5.0) -> None:
+    """Kill the server and wait until it stops listening: with clients attached (the hub's
+    control-mode client) it takes a moment to exit, and a `new-session` meanwhile reaches the
+    exiting server and fails with "server exited unexpectedly"."""
+    subprocess.run(["tmux", "-S", socket_path, "kill-server"], capture_output=True, timeout=10, check=False)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX) as probe:
+            try:
+                probe.connect(socket_path)
+            except OSError:  # no file, or nobody listening: gone (tmux leaves the file behind)
+                return
+        time.sleep(0.01)
+    pytest.fail(f"the tmux server on {socket_path} was still listening {timeout:g}s after kill-server")
+
+
 @pytest.fixture
 def tmux(tmux_socket: str) -> Iterator[libtmux.Server]:
     """The hub's tmux server, emptied after each test."""
     server = libtmux.Server(socket_path=tmux_socket)
     yield server
-    subprocess.run(["tmux", "-S", tmux_socket, "kill-server"], capture_output=True, timeout=10, check=False)
+    _kill_tmux_server(tmux_socket)
 
 
 @pytest.fixture(scope="session")

@@ -88,3 +88,20 @@ async def test_listing_without_a_tmux_server_is_empty_not_an_error(hub, mcp_toke
 
     assert sessions == {"sessions": []} and panes == {"panes": []}
     assert "create_session" in capture
+
+
+async def test_a_session_can_be_created_right_after_the_last_one_is_killed(
+    destructive_hub, destructive_token, tmux
+):
+    # The hub keeps a control-mode client attached; a server it holds takes longer to exit, and a
+    # session created meanwhile would reach the exiting server ("server exited unexpectedly").
+    async with mcp_session(destructive_hub, destructive_token) as session:
+        for round_ in range(40):
+            await call(session, "create_session", name=f"only{round_}")
+            await call(session, "tmux_list_sessions")  # attaches the hub's control client
+            await call(session, "kill_session", session=f"only{round_}")
+        await call(session, "create_session", name="after")
+        listed = await call(session, "tmux_list_sessions")
+
+    assert [s["name"] for s in listed["sessions"]] == ["after"]
+    assert not listed["sessions"][0]["attached"]  # the hub's own client is not someone looking
