@@ -172,8 +172,12 @@ CELERY_TIMEZONE = "UTC"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    # acks_late tasks come back after a worker dies; an hour covers the longest retry backoff.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "global_keyprefix": f"{INSTANCE_NAME}:"}
+    # acks_late tasks come back after a worker dies, once the visibility timeout has passed; an hour
+    # covers the longest retry backoff (a shorter one would deliver waiting retries twice).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "global_keyprefix": f"{INSTANCE_NAME}:",
+    }
 else:
     _broker_dir = DATA_DIR / "celery-broker"
     for _sub in ("out", "processed", "control"):
