@@ -140,3 +140,32 @@ def make_token(transactional_db: None, hub: Hub):
 def mcp_token(make_user, make_token) -> str:
     """A valid token for an allow-listed user with the server's default tier."""
     return make_token(make_user())
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop this run's PostgreSQL test database even when a straggling connection (a thread of the
+    test process, a killed worker's backend) kept Django's own teardown from dropping it."""
+    from django.conf import settings
+    from django.db import connection
+
+    database = settings.DATABASES["default"]
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    with (
+        psycopg.connect(
+            host=database.get("HOST") or None,
+            port=database.get("PORT") or None,
+            user=database.get("USER") or None,
+            password=database.get("PASSWORD") or None,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        ) as admin,
+    ):
+        admin.execute(
+            psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                psycopg.sql.Identifier(str(database["NAME"]))
+            )
+        )
