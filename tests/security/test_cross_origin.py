@@ -9,21 +9,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.auth.oauth_client import INITIALIZE
 from tests.hub import Hub, start_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PUBLIC = "hub.example.test"
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
