@@ -74,3 +74,19 @@ def client_ip(scope: dict[str, Any], proxies: Sequence[Network]) -> str | None:
         if not _trusted(address, proxies):
             break
     return str(client)
+
+
+FORWARDING_HEADERS = (b"x-forwarded-for", b"x-forwarded-proto", b"x-forwarded-host", b"forwarded")
+
+
+def drop_untrusted_forwarding(scope: dict[str, Any], proxies: Sequence[Network]) -> dict[str, Any]:
+    """The scope without forwarding headers unless its peer is a trusted proxy: Django believes
+    X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER), which any direct client could otherwise set."""
+    peer_info = scope.get("client")
+    peer = parse_ip(str(peer_info[0])) if peer_info else None
+    if peer is not None and proxies and _trusted(peer, proxies):
+        return scope
+    headers = scope.get("headers", ())
+    if not any(name in FORWARDING_HEADERS for name, _ in headers):
+        return scope
+    return {**scope, "headers": [(name, value) for name, value in headers if name not in FORWARDING_HEADERS]}

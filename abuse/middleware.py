@@ -25,7 +25,7 @@ from django.conf import settings
 from tmuxhub.accounts.paths import is_public_auth_path
 
 from .categories import Reason, is_exploit_path
-from .clientip import client_ip, parse_networks
+from .clientip import client_ip, drop_untrusted_forwarding, parse_networks
 from .collector import Collector, run_in_db_thread
 from .store import Admission, ExpiringDict, MemoryStore, RedisStore, key_prefix
 
@@ -66,9 +66,10 @@ class RateLimitMiddleware:
         if ip is None:
             await self.app(scope, receive, send)
             return
-        # Downstream (Django's REMOTE_ADDR, the SDK) sees the real client, not the proxy.
+        # Downstream (Django's REMOTE_ADDR, the SDK) sees the real client, not the proxy, and no
+        # forwarding header a direct client made up.
         peer = scope.get("client")
-        scope = {**scope, "client": (ip, peer[1] if peer else 0)}
+        scope = {**drop_untrusted_forwarding(scope, self.proxies), "client": (ip, peer[1] if peer else 0)}
         await self._refresh_allowlist()
         if ip in self.allowlist:
             await self.app(scope, receive, send)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abuse.clientip import client_ip, parse_networks
+from abuse.clientip import client_ip, drop_untrusted_forwarding, parse_networks
 
 PROXY = parse_networks(["10.0.0.0/8", "fd00::/8"])
 
@@ -46,3 +46,18 @@ def test_it_handles_ipv6_with_brackets_ports_and_mapped_ipv4() -> None:
 
 def test_a_chain_of_trusted_proxies_only_is_the_last_one() -> None:
     assert client_ip(scope("10.0.0.2", "10.0.0.3"), PROXY) == "10.0.0.3"
+
+
+def test_forwarding_headers_from_a_direct_client_never_reach_django() -> None:
+    # Django trusts X-Forwarded-Proto behind https; a client talking to the hub directly must not
+    # be able to claim it arrived over TLS.
+    request = {**scope("203.0.113.9"), "headers": [(b"x-forwarded-proto", b"https"), (b"accept", b"*/*")]}
+
+    assert drop_untrusted_forwarding(request, PROXY)["headers"] == [(b"accept", b"*/*")]
+    assert drop_untrusted_forwarding(request, ())["headers"] == [(b"accept", b"*/*")]
+
+
+def test_forwarding_headers_from_a_trusted_proxy_are_kept() -> None:
+    request = {**scope("10.0.0.2"), "headers": [(b"x-forwarded-proto", b"https")]}
+
+    assert drop_untrusted_forwarding(request, PROXY)["headers"] == [(b"x-forwarded-proto", b"https")]
