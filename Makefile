@@ -36,9 +36,11 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck test-sqlite test-postgres
+	$(MAKE) lint typecheck
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).
 bench:
