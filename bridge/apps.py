@@ -7,4 +7,6 @@ class BridgeConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares the tmux tools in bridge.registry; other apps declare theirs in their own ready().
-        from . import tools  # noqa: F401
+        from . import token_cache, tools  # noqa: F401
+
+        token_cache.connect()

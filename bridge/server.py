@@ -25,12 +25,11 @@ from mcp.types import Tool
 from pydantic import ValidationError
 from starlette.applications import Starlette
 
-from tmuxhub.accounts.verifier import DjangoTokenVerifier
-
 from . import audit, resources
 from .context import Caller, acting_as, resolve_caller
 from .exceptions import BridgeError
 from .registry import TOOLS, allows
+from .token_cache import CachedTokenVerifier
 
 INSTRUCTIONS = """\
 Drive tmux on the owner's machine. Find panes with tmux_list_sessions / list_panes (targets: pane id
@@ -133,7 +132,7 @@ def build_server() -> HubServer:
     server = HubServer(
         name="tmuxhub",
         instructions=INSTRUCTIONS,
-        token_verifier=DjangoTokenVerifier(),
+        token_verifier=CachedTokenVerifier(),
         auth=AuthSettings(
             issuer_url=settings.PUBLIC_URL,
             resource_server_url=settings.MCP_RESOURCE_URL,  # type: ignore[arg-type]
