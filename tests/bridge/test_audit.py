@@ -26,9 +26,9 @@ def test_each_call_is_recorded_without_its_arguments(hub, make_user, make_token,
             await call_error(session, "capture_pane", {"pane": "%999"})
 
     asyncio.run(calls())
-    rows = wait_until(
-        lambda: list(ToolCall.objects.order_by("created_at")) if ToolCall.objects.count() == 2 else []
-    )
+    # Only this user's rows: a previous test's last rows may land after its database was emptied.
+    mine = ToolCall.objects.filter(username="auditor")
+    rows = wait_until(lambda: list(mine.order_by("created_at")) if mine.count() == 2 else [])
 
     sent, failed = rows
     assert (sent.user, sent.username, sent.tool, sent.outcome) == (user, "auditor", "tmux_send_prompt", "ok")
