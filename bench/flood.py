@@ -1,8 +1,8 @@
 """429 flood benchmark: many client IPs hammer tmuxhub past their limit; how many refusals per second
 does it answer, and is every one of them counted in the database?
 
-    python bench/flood.py                       # 1,000 IPs x 20 requests, 1 uvicorn worker
-    python bench/flood.py --ips 1000 --requests 40 --workers 2 --json
+    python -m bench.flood                       # 1,000 IPs x 20 requests, 1 uvicorn worker
+    python -m bench.flood --ips 1000 --requests 40 --workers 2 --json
 
 It serves tmuxhub with uvicorn on a free port, with its own data folder and SQLite database (or the
 throw-away database `--database-url` names: it gets migrated and filled), its own Redis keys (REDIS_URL,
@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.hub import free_port, uvicorn_argv
+from tests.processes import stop, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -107,12 +109,6 @@ async def flood(
     return result
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _environment(data_dir: str, limit: int, database_url: str) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     return {
@@ -128,19 +124,6 @@ def _environment(data_dir: str, limit: int, database_url: str) -> dict[str, str]
         "ABUSE_ANON_WINDOW": "3600",
         "LOG_LEVEL": "WARNING",
     }
-
-
-def _wait_until_up(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"tmuxhub exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("tmuxhub did not start")
 
 
 def _counted(env: dict[str, str]) -> dict[str, int]:
@@ -171,36 +154,19 @@ def run(
     env = _environment(data_dir, limit, database_url)
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--verbosity=0"], cwd=BASE_DIR, env=env, check=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tmuxhub.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=BASE_DIR,
-        env=env,
+        uvicorn_argv(port, "--workers", str(workers), "--no-access-log"), cwd=BASE_DIR, env=env
     )
     try:
-        _wait_until_up(port, server)
+        wait_for_port(port, server, "tmuxhub")
         addresses = client_ips(ips)
         # Untimed: each IP uses up its allowance (these reach Django); then the timed 429 flood.
         warmup = asyncio.run(flood("127.0.0.1", port, addresses, limit, connections))
         result = asyncio.run(flood("127.0.0.1", port, addresses, requests_per_ip, connections))
         result.refused_by_ip.update(warmup.refused_by_ip)
     finally:
-        server.terminate()  # a clean shutdown: the collector writes what it still holds
-        server.wait(timeout=60)
+        stop(server, timeout=60)  # a clean shutdown: the collector writes what it still holds
     try:
         counted = _counted(env)
     finally:

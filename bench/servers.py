@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.hub import mcp_session
+from tests.hub import free_port, mcp_session
+from tests.processes import stop, wait_for_port
 
-from .world import PANE_ROWS, SEEDS_VENV, WINDOW, Tmux, free_port, stop, wait_for_port
+from .world import PANE_ROWS, SEEDS_VENV, WINDOW, Tmux
 
 Session = Any  # mcp.ClientSession
 
@@ -98,7 +99,7 @@ def http_server(argv: list[str], env: dict[str, str], port: int) -> Iterator[tup
     """A server process listening on `port`: its MCP URL and pid."""
     process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, repr(argv))
         yield f"http://127.0.0.1:{port}/mcp", process.pid
     finally:
         stop(process)

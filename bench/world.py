@@ -6,9 +6,7 @@ and the seed servers installed in a virtual environment of the bench's own.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.hub import free_port
+from tests.hub import free_port, uvicorn_argv
+from tests.processes import start_logged, stop, wait_for_port
+from tests.tokens import mint_token
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SEEDS_VENV = BASE_DIR / "bench" / ".venv-seeds"
@@ -36,28 +36,6 @@ WINDOW = "bench@localhost-0001"
 PANE_ROWS = 100  # the pane shows exactly the 100 lines every server is asked for
 LAST_LINE = "row 0399"
 TUI = BASE_DIR / "tests" / "tui" / "inputbox.py"
-
-
-def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 @dataclass
@@ -183,34 +161,13 @@ def _hub_env(world: Tmux, data_dir: str, instance: str) -> dict[str, str]:
 
 def _mint_token(mcp_url: str) -> str:
     """An allow-listed user and a DOT access token bound to the hub's /mcp, as the OAuth flow leaves."""
-    from datetime import timedelta
-
     from django.contrib.auth import get_user_model
-    from django.utils import timezone
-    from oauth2_provider.models import get_access_token_model, get_application_model
 
     from tmuxhub.accounts.models import AllowedGitHubUser
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     AllowedGitHubUser.objects.get_or_create(github_login="bench", defaults={"user": user})
-    application, _ = get_application_model().objects.get_or_create(
-        name="bench client",
-        defaults={
-            "client_type": "public",
-            "authorization_grant_type": "authorization-code",
-            "redirect_uris": "https://claude.ai/api/mcp/auth_callback",
-        },
-    )
-    token = secrets.token_urlsafe(32)
-    get_access_token_model().objects.create(
-        user=user,
-        application=application,
-        token=token,
-        scope="mcp",
-        expires=timezone.now() + timedelta(hours=2),
-        resource=[mcp_url],
-    )
-    return token
+    return mint_token(user, mcp_url, expires_in=2 * 3600, client="bench client")
 
 
 @contextmanager
@@ -231,23 +188,18 @@ def hub(world: Tmux, workers: int = 1, source: Path = BASE_DIR) -> Iterator[Hub]
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     token = _mint_token(f"{url}/mcp")
-    log = open(Path(data_dir) / "hub.log", "wb")  # noqa: SIM115 (closed below, after the process)
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "tmuxhub.asgi:application", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-        ],
+    log_path = Path(data_dir) / "hub.log"
+    process = start_logged(
+        uvicorn_argv(port, "--workers", str(workers), "--no-access-log"),
+        log_path,
         cwd=source,
         env={**world.env(), **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    )
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, "tmuxhub", log_path)
         yield Hub(url=url, token=token, pid=process.pid)
     finally:
         stop(process)
-        log.close()
         _flush_redis(env["REDIS_URL"], instance)
         shutil.rmtree(data_dir, ignore_errors=True)
 

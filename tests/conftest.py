@@ -15,6 +15,7 @@ import libtmux
 import pytest
 
 from tests.hub import Hub, start_hub
+from tests.tokens import mint_token
 
 # Fixtures of one area each (Celery worker, fake HTTP services, browser, sshd), shared by all tests.
 pytest_plugins = (
@@ -106,32 +107,9 @@ def make_user(transactional_db: None):
 @pytest.fixture
 def make_token(transactional_db: None, hub: Hub):
     """Mint a real DOT access token for a user, bound to the hub's `/mcp` resource (or another)."""
-    import secrets
-    from datetime import timedelta
-
-    from django.utils import timezone
-    from oauth2_provider.models import get_access_token_model, get_application_model
 
     def make(user, resource: str | None = None, expires_in: int = 3600) -> str:
-        application, _ = get_application_model().objects.get_or_create(
-            name="test client",
-            defaults={
-                "client_type": "public",
-                "authorization_grant_type": "authorization-code",
-                "redirect_uris": "https://claude.ai/api/mcp/auth_callback",
-                "user": None,
-            },
-        )
-        token = secrets.token_urlsafe(32)
-        get_access_token_model().objects.create(
-            user=user,
-            application=application,
-            token=token,
-            scope="mcp",
-            expires=timezone.now() + timedelta(seconds=expires_in),
-            resource=[resource or hub.mcp_url],
-        )
-        return token
+        return mint_token(user, resource or hub.mcp_url, expires_in)
 
     return make
 

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from tests.processes import start_logged, stop, wait_until_ready
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +25,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def uvicorn_argv(port: int, *options: str) -> list[str]:
+    """tmuxhub served by uvicorn on 127.0.0.1:`port`, as `tmuxhub serve` runs it; `options` add to it."""
+    return [
+        sys.executable, "-m", "uvicorn", "tmuxhub.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "warning", *options,
+    ]  # fmt: skip
 
 
 @dataclass
@@ -54,49 +63,21 @@ def start_hub(
         **(extra_env or {}),
     }
     log_path = Path(tempfile.mkstemp(prefix="tmuxhub-hub-", suffix=".log")[1])
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "tmuxhub.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_logged(uvicorn_argv(port), log_path, cwd=BASE_DIR, env=env)
     hub = Hub(url=url, process=process, log_path=log_path)
     try:
-        _wait_until_up(hub, timeout)
+        wait_until_ready(process, lambda: _answers(hub), "tmuxhub", hub.log, timeout)
         yield hub
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
-def _wait_until_up(hub: Hub, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if hub.process.poll() is not None:
-            raise RuntimeError(f"tmuxhub exited with {hub.process.returncode}:\n{hub.log()}")
-        try:
-            httpx.get(f"{hub.url}/healthz", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"tmuxhub did not answer within {timeout}s:\n{hub.log()}")
+def _answers(hub: Hub) -> bool:
+    try:
+        httpx.get(f"{hub.url}/healthz", timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from .http import FakeServer, reply
+from .http import ServedFake, reply
 
 KEY = "fake-abuseipdb-key"
 
@@ -27,7 +27,7 @@ class Received:
 
 
 @dataclass
-class FakeAbuseIPDB:
+class FakeAbuseIPDB(ServedFake):
     daily_limit: int = 1000
     received: list[Received] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before behaving again
@@ -35,12 +35,6 @@ class FakeAbuseIPDB:
     hold: threading.Event | None = None  # while set, requests wait here (max 30 s) before answering
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    server: FakeServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url
 
     @property
     def accepted(self) -> list[Received]:
@@ -126,9 +120,3 @@ class FakeAbuseIPDB:
             headers = {"X-RateLimit-Limit": str(self.daily_limit), "X-RateLimit-Remaining": str(remaining)}
             accepted = {"data": {"ipAddress": ip, "abuseConfidenceScore": 52}}
             reply(handler, 200, json.dumps(accepted).encode(), headers)
-
-
-def start() -> FakeAbuseIPDB:
-    fake = FakeAbuseIPDB()
-    fake.server = FakeServer(fake.handle)
-    return fake

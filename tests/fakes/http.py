@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 class FakeServer:
@@ -31,6 +31,30 @@ class FakeServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class ServedFake:
+    """A fake service's state and `handle`; `start()` serves it on a `FakeServer`, `close()` stops it."""
+
+    server: FakeServer | None = None
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None, f"{type(self).__name__} is not running"
+        return self.server.url
+
+    @classmethod
+    def start(cls) -> Self:
+        fake = cls()
+        fake.server = FakeServer(fake.handle)
+        return fake
+
+    def close(self) -> None:
+        assert self.server is not None
+        self.server.close()
 
 
 def reply(

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from .http import FakeServer, reply
+from .http import ServedFake, reply
 
 HANG_SECONDS = 5
 
@@ -28,19 +28,13 @@ class Network:
 
 
 @dataclass
-class FakeRipeStat:
+class FakeRipeStat(ServedFake):
     network: Network = field(default_factory=Network)
     # endpoint -> "error" (status error, HTTP 400), "500", "429", "garbage" or "hang" (answers after
     # HANG_SECONDS, long after any client timeout)
     failing: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    server: FakeServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return self.server.url
 
     def reset(self) -> None:
         with self.lock:
@@ -165,9 +159,3 @@ class FakeRipeStat:
             return
         body = self._envelope(endpoint, resource, self._data(endpoint, resource))
         reply(handler, 200, json.dumps(body).encode())
-
-
-def start() -> FakeRipeStat:
-    fake = FakeRipeStat()
-    fake.server = FakeServer(fake.handle)
-    return fake

@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ import pytest
 import redis
 
 from tests.hub import BASE_DIR, free_port
+from tests.processes import wait_until_ready
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -53,15 +53,15 @@ class OwnRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.RedisError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server on port {self.port} did not start") from None
-                time.sleep(0.05)
+        wait_until_ready(
+            self.process, self._answers, f"redis-server on port {self.port}", timeout=10, interval=0.05
+        )
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
 
     def stop(self) -> None:
         """SIGKILL, as when Redis crashes or its host goes away: no goodbye to the clients."""
@@ -137,21 +137,13 @@ def _as_postgres(argv: list[str]) -> None:
 
 # Run inside the cluster's database (manage.py shell): an allow-listed user and an MCP token.
 MINT_TOKEN = """
-import secrets
-from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model
+from tests.tokens import mint_token
 from tmuxhub.accounts.models import AllowedGitHubUser
 user = get_user_model().objects.create_user(username="faulty")
 AllowedGitHubUser.objects.create(github_login="faulty", user=user)
-app = get_application_model().objects.create(name="fault client", client_type="public",
-    authorization_grant_type="authorization-code", redirect_uris="https://claude.ai/cb")
-token = secrets.token_urlsafe(32)
-get_access_token_model().objects.create(user=user, application=app, token=token, scope="mcp",
-    expires=timezone.now() + timedelta(hours=1), resource=[settings.MCP_RESOURCE_URL])
-print(token)
+print(mint_token(user, settings.MCP_RESOURCE_URL, client="fault client"))
 """
 
 
