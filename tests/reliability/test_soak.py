@@ -24,3 +24,24 @@ def test_a_short_soak_holds() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "soak held" in done.stdout
     assert '"errors": 0' in done.stdout
+
+
+def _report(**after: int) -> dict[str, object]:
+    before = {"open_fds": 40, "threads": 10, "sqlite_files": 10, "tcp_sockets": 15, "tmux_children": 0,
+              "tmux_clients": 1}  # fmt: skip
+    return {"clients": 8, "errors": 0, "rss_growth_mb": 1.0, "handles_before": before,
+            "handles_after": {**before, **after}}  # fmt: skip
+
+
+def test_the_verdict_allows_pools_to_reach_the_load_concurrency() -> None:
+    from bench.soak import verdict
+
+    assert verdict(_report(threads=11, sqlite_files=12, open_fds=45, tcp_sockets=17), max_growth_mb=40) == []
+
+
+def test_the_verdict_catches_handles_that_grow_with_the_calls() -> None:
+    from bench.soak import verdict
+
+    problems = verdict(_report(open_fds=140, tcp_sockets=60, tmux_children=1), max_growth_mb=40)
+
+    assert [problem.split(":")[0] for problem in problems] == ["open_fds", "tcp_sockets", "tmux_children"]
