@@ -33,6 +33,45 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_waits_for_background_writers() -> Iterator[None]:
+    """Between transactional tests Django empties PostgreSQL with one TRUNCATE of every table. The hub
+    and worker processes write in the background a moment after a test's last request (audit batches,
+    abuse counts), and a TRUNCATE racing such an INSERT deadlocks, failing the next test too. So the
+    flush waits until no other session of the test database is busy, and retries after a deadlock."""
+    import psycopg
+    from django.db import OperationalError
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    flush = DatabaseOperations.execute_sql_flush
+
+    def wait_for_other_sessions(operations: DatabaseOperations, seconds: float = 3) -> None:
+        deadline = time.monotonic() + seconds
+        with operations.connection.cursor() as cursor:
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+                time.sleep(0.05)
+
+    def patient_flush(operations: DatabaseOperations, sql_list: list[str]) -> None:
+        for attempt in range(3):
+            wait_for_other_sessions(operations)
+            try:
+                flush(operations, sql_list)
+                return
+            except OperationalError as exc:
+                if attempt == 2 or not isinstance(exc.__cause__, psycopg.errors.DeadlockDetected):
+                    raise
+
+    DatabaseOperations.execute_sql_flush = patient_flush  # type: ignore[method-assign, assignment]
+    yield
+    DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+
+
 @pytest.fixture(scope="session")
 def tmux_socket() -> Iterator[str]:
     """A tmux socket path nobody else uses; the server on it is killed at the end of the run."""
