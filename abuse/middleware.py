@@ -225,7 +225,8 @@ class RateLimitMiddleware:
         self.redis = None
 
     async def _check_token(self, ip: str, token: str, token_hash: str, now: float) -> bool:
-        """Ask the token verifier (one DB query) unless this IP already failed too often."""
+        """Ask /mcp's own token verifier (its Redis cache, else one DB query) unless this IP already
+        failed too often: the same check and cache the bridge uses, so a token is looked up once."""
         window = settings.ABUSE_STRIKE_WINDOW
         try:
             failures = await self._store().strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
@@ -234,9 +235,9 @@ class RateLimitMiddleware:
             failures = await self.memory.strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
         if failures >= settings.ABUSE_MAX_AUTH_FAILURES:
             return False
-        from tmuxhub.accounts.verifier import DjangoTokenVerifier
+        from bridge.token_cache import CachedTokenVerifier
 
-        valid = await DjangoTokenVerifier().verify_token(token) is not None
+        valid = await CachedTokenVerifier().verify_token(token) is not None
         self.tokens.put(token_hash, valid, now + settings.ABUSE_TOKEN_CACHE_SECONDS, now)
         return valid
 
