@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from bridge import ssh
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.schemas import Lines
 
 SessionId = Annotated[
     str,
@@ -93,7 +94,7 @@ async def ssh_send_command(
 @hub_tool("readonly", title="Show an SSH session's screen", idempotent=True, open_world=True)
 async def ssh_snapshot(
     id: SessionId,
-    lines: Annotated[int, Field(ge=1, le=2000, description="How many lines, counted from the bottom.")] = 40,
+    lines: Lines = 40,
 ) -> ssh.Snapshot:
     """The last lines of the SSH session's terminal (what a person attached to it sees), ANSI stripped."""
     return await ssh.snapshot(id, lines)
