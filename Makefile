@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# requirements.lock is generated: edit the ranges in pyproject.toml, then run this and commit both.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header --quiet -o requirements.lock
 
 typecheck: install
 	$(BIN)/mypy .

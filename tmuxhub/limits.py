@@ -38,57 +38,69 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        refusal = self._refusal_before_body(scope)
+        if refusal is not None:
+            await _refuse(send, *refusal)
+            return
+
+        guard = _BodyGuard(send, receive, self.max_body, self.body_seconds)
+        await self.app(scope, guard.receive, guard.send)
+
+    def _refusal_before_body(self, scope: Scope) -> tuple[int, str] | None:
+        """The status and reason to answer with at once, from the headers alone; None to go on."""
         headers = scope.get("headers", ())
         if len(headers) > MAX_HEADERS or sum(len(n) + len(v) for n, v in headers) > MAX_HEADER_BYTES:
-            await _refuse(send, 431, f"more than {MAX_HEADERS} headers or {MAX_HEADER_BYTES} bytes of them")
-            return
+            return 431, f"more than {MAX_HEADERS} headers or {MAX_HEADER_BYTES} bytes of them"
         length = _content_length(scope)
         if length == "invalid":
-            await _refuse(send, 400, "invalid Content-Length")
-            return
+            return 400, "invalid Content-Length"
         if isinstance(length, int) and length > self.max_body:
-            await _refuse(send, 413, f"the body is larger than {self.max_body} bytes")
-            return
+            return 413, f"the body is larger than {self.max_body} bytes"
+        return None
 
-        deadline = time.monotonic() + self.body_seconds
-        received = 0
-        body_done = False
-        refused = False
-        response_started = False
 
-        async def limited_receive() -> Message:
-            nonlocal received, body_done, refused
-            if refused:
+class _BodyGuard:
+    """One request's receive/send pair, cut off with 408/413 when its body is too slow or too large."""
+
+    def __init__(self, send: Send, receive: Receive, max_body: int, body_seconds: float) -> None:
+        self._send = send
+        self._receive = receive
+        self.max_body = max_body
+        self.body_seconds = body_seconds
+        self.deadline = time.monotonic() + body_seconds
+        self.received = 0
+        self.body_done = False
+        self.refused = False
+        self.response_started = False
+
+    async def receive(self) -> Message:
+        if self.refused:
+            return {"type": "http.disconnect"}
+        if self.body_done:
+            return await self._receive()
+        try:
+            message = await asyncio.wait_for(self._receive(), max(0.0, self.deadline - time.monotonic()))
+        except TimeoutError:
+            await self._refuse(408, f"the body did not arrive within {self.body_seconds:g} s")
+            return {"type": "http.disconnect"}
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_body:
+                await self._refuse(413, f"the body is larger than {self.max_body} bytes")
                 return {"type": "http.disconnect"}
-            if body_done:
-                return await receive()
-            try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                await refuse(408, f"the body did not arrive within {self.body_seconds:g} s")
-                return {"type": "http.disconnect"}
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    await refuse(413, f"the body is larger than {self.max_body} bytes")
-                    return {"type": "http.disconnect"}
-                body_done = not message.get("more_body", False)
-            return message
+            self.body_done = not message.get("more_body", False)
+        return message
 
-        async def refuse(status: int, reason: str) -> None:
-            nonlocal refused
-            refused = True
-            if not response_started:
-                await _refuse(send, status, reason)
+    async def send(self, message: Message) -> None:
+        if self.refused:
+            return  # the client already has its 408/413
+        self.response_started = True
+        await self._send(message)
 
-        async def guarded_send(message: Message) -> None:
-            nonlocal response_started
-            if refused:
-                return  # the client already has its 408/413
-            response_started = True
-            await send(message)
-
-        await self.app(scope, limited_receive, guarded_send)
+    async def _refuse(self, status: int, reason: str) -> None:
+        self.refused = True
+        if not self.response_started:
+            await _refuse(self._send, status, reason)
 
 
 def _content_length(scope: Scope) -> int | str | None:

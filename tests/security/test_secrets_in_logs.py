@@ -58,7 +58,7 @@ async def test_no_token_is_ever_logged_or_audited(debug_hub, issued, shell_pane)
     async with mcp_session(debug_hub, issued["access token"]) as session:
         await call(session, "capture_pane", pane=shell_pane.pane_id, lines=3)
         await session.call_tool("capture_pane", {"pane": "%999"})  # a failing call is audited too
-    with pytest.raises(Exception):  # noqa: B017 (the SDK raises its own error for a 401)
+    with pytest.raises(Exception):  # noqa: B017, PT011 (the SDK raises its own error for a 401)
         async with mcp_session(debug_hub, issued["first access token"]):  # revoked by the refresh
             pass
 

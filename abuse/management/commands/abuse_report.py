@@ -60,7 +60,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--complete", action="store_true", help="(used by the completion) staged IPs")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: C901 (too complex: to be split, issue 18)
         if options["register"]:
             self.stdout.write(self._snippet(options["register"]), ending="")
             return
