@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import hashlib
 import ipaddress
 import re
@@ -43,7 +42,6 @@ from .exceptions import BridgeError
 
 SESSION = "tmuxhub-ssh"
 OPTION = "@tmuxhub_ssh_"
-_NO_SESSION = ("can't find session", "no tmux server")
 ID_RE = re.compile(r"^[0-9a-f]{8}$")
 # Host names and ssh-config aliases: no leading '-' (it would be read as an option), and none of the
 # characters ssh would substitute into a ProxyCommand or `Match exec` shell line.
@@ -54,8 +52,6 @@ MAX_PATH = 4096
 MAX_COMMAND = 64 * 1024
 # A canonical-mode tty (dash, sh) drops what goes past 4095 bytes of one line: keep every line shorter.
 LINE_CHUNK = 3000
-# One tmux command must fit in a 16 KiB message from client to server.
-TYPE_CHUNK = 8000
 POLL_FIRST, POLL_MAX = 0.01, 0.2
 
 
@@ -191,18 +187,9 @@ FIELDS = (
 
 async def list_sessions() -> list[SshSession]:
     """Every SSH session, rebuilt from the windows of the `tmuxhub-ssh` tmux session."""
-    try:
-        output = await tmux.run(
-            "list-windows", "-t", f"={SESSION}", "-F", tmux.SEP.join(f"#{{{f}}}" for f in FIELDS)
-        )
-    except BridgeError as exc:
-        if any(s in str(exc) for s in _NO_SESSION):
-            return []
-        raise
     sessions = []
-    for line in output.splitlines():
-        row = dict(zip(FIELDS, line.split(tmux.SEP), strict=False))
-        if len(row) != len(FIELDS) or not ID_RE.fullmatch(row[f"{OPTION}id"]):
+    for row in await tmux.window_rows(SESSION, FIELDS):
+        if not ID_RE.fullmatch(row[f"{OPTION}id"]):
             continue  # a window someone else opened in our session
         sessions.append(
             SshSession(
@@ -229,34 +216,19 @@ async def get_session(session_id: str) -> SshSession:
 
 
 async def _set_option(window_id: str, name: str, value: str | None) -> None:
-    if value is None:
-        await tmux.run("set-option", "-w", "-u", "-t", window_id, f"{OPTION}{name}")
-    else:
-        await tmux.run("set-option", "-w", "-t", window_id, f"{OPTION}{name}", value)
+    await tmux.set_window_option(window_id, f"{OPTION}{name}", value)
 
 
 @asynccontextmanager
 async def _exclusive(session: SshSession, hold: float, wait: float) -> AsyncIterator[None]:
-    """One call at a time types into a session, whichever hub process serves it.
-
-    The lock is a window option that tmux tests and sets in one step (`if-shell -F`), so two calls
-    never both take it. It carries an expiry, so a hub that died holding it does not block for ever.
-    Only constants, window ids and our own numbers go into the format.
-    """
-    window, lock, until = session.window_id, f"{OPTION}lock", f"{OPTION}lock_until"
+    """One call at a time types into a session, whichever hub process serves it: a lock kept by
+    tmux on the session's window (`tmux.take_window_lock`), with an expiry `hold` seconds ahead."""
+    window, lock = session.window_id, f"{OPTION}lock"
     token = secrets.token_hex(8)
     deadline = time.monotonic() + wait
     delay = POLL_FIRST
     while True:
-        now = int(time.time())
-        free = f"#{{||:#{{==:#{{{lock}}},}},#{{e|<:#{{{until}}},{now}}}}}"
-        expiry = now + int(hold) + 1
-        take = f"set-option -w -t {window} {lock} {token} ; set-option -w -t {window} {until} {expiry}"
-        holder = await tmux.run(
-            "if-shell", "-F", "-t", window, free, take,
-            ";", "display-message", "-p", "-t", window, f"#{{{lock}}}",
-        )  # fmt: skip
-        if holder.strip() == token:
+        if await tmux.take_window_lock(window, lock, token, hold):
             break
         if time.monotonic() >= deadline:
             raise BridgeError(
@@ -268,38 +240,7 @@ async def _exclusive(session: SshSession, hold: float, wait: float) -> AsyncIter
     try:
         yield
     finally:
-        with contextlib.suppress(BridgeError):  # the window went away with its lock
-            await tmux.run(
-                "if-shell",
-                "-F",
-                "-t",
-                window,
-                f"#{{==:#{{{lock}}},{token}}}",
-                f"set-option -w -u -t {window} {lock}",
-            )
-
-
-async def _capture(pane_id: str, start: str | None = None) -> list[str]:
-    args = ["capture-pane", "-p", "-J", "-t", pane_id]
-    if start is not None:
-        args += ["-S", start]
-    return (await tmux.run(*args)).splitlines()
-
-
-async def _type(pane_id: str, text: str) -> None:
-    """Type `text` into the pane as keystrokes (`send-keys -l`), in pieces tmux accepts.
-
-    Not `paste-buffer`: tmux 3.3a crashes (the whole server) when pasting into a pane whose program
-    has exited, which an SSH window's can do at any moment. tmux reads an argument ending in ';' as
-    the end of a command, so no piece may end with one (or with the '\\' that escapes it).
-    """
-    start = 0
-    while start < len(text):
-        end = min(start + TYPE_CHUNK, len(text))
-        while end < len(text) and text[end - 1] in ";\\":
-            end += 1
-        await tmux.run("send-keys", "-l", "-t", pane_id, "--", text[start:end])
-        start = end
+        await tmux.release_window_lock(window, lock, token)
 
 
 # --- the remote shell protocol --------------------------------------------------------------------
@@ -380,20 +321,12 @@ async def _wait_for(pane_id: str, found: re.Pattern[str] | str, deadline: float)
     """Poll the visible screen until a line matches `found` (a marker), ssh exits, or the deadline."""
     delay = POLL_FIRST
     while True:
-        try:
-            output = await tmux.run(
-                "display-message", "-p", "-t", pane_id, "#{pane_dead}",
-                ";", "capture-pane", "-p", "-J", "-t", pane_id,
-            )  # fmt: skip
-        except BridgeError as exc:
-            if not any(gone in str(exc) for gone in ("can't find", "no tmux server")):
-                raise
-            output = "1"  # the window (or the last session, and with it the server) closed with ssh
-        dead, *screen = output.splitlines()
+        # Gone counts as exited: the window (or the last session, and the server) closed with ssh.
+        screen, exited = await tmux.screen_and_exit(pane_id)
         for line in screen:
             if found.match(line) if isinstance(found, re.Pattern) else line.rstrip() == found:
                 return True
-        if dead == "1":
+        if exited:
             raise BridgeError("the SSH connection closed (its window is gone); ssh_open opens a new one")
         if time.monotonic() >= deadline:
             return False
@@ -405,9 +338,9 @@ async def _run(session: SshSession, script: str, timeout: float) -> tuple[bool, 
     """Run `script` in the remote shell; (completed, status, output lines, truncated)."""
     markers = _Markers(secrets.token_hex(8))
     await _set_option(session.window_id, "busy", markers.nonce)
-    await _type(session.pane_id, _wrap(script, markers))
+    await tmux.type_text(session.pane_id, _wrap(script, markers))
     completed = await _wait_for(session.pane_id, markers.end, time.monotonic() + timeout)
-    lines, status, truncated = _between(await _capture(session.pane_id, "-"), markers)
+    lines, status, truncated = _between(await tmux.capture_raw(session.pane_id, "-"), markers)
     if completed:
         await _set_option(session.window_id, "busy", None)
     return completed, status, lines, truncated
@@ -475,7 +408,6 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
         "-o", "ServerAliveCountMax=3",
         *_destination_args(host, user, port),
     ]  # fmt: skip
-    window = f"={SESSION}:={name}"
     options = {
         "id": session_id,
         "host": host,
@@ -484,26 +416,12 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
         "port": str(resolved.port),
         "opened": str(int(time.time())),
     }
-    # Set in the same tmux command list as the window's creation, so even an ssh that fails at once
-    # leaves its window (remain-on-exit) and its error message to report. Once connected, the window
-    # closes with ssh again: tmux 3.3a crashes when text is pasted into a dead pane, and other tools
-    # (tmux_send_prompt) paste into any pane.
-    settings_args: list[str] = [";", "set-option", "-w", "-t", window, "remain-on-exit", "on"]
-    for key, value in options.items():
-        settings_args += [";", "set-option", "-w", "-t", window, f"{OPTION}{key}", value]
-    fields = "#{window_id}" + tmux.SEP + "#{pane_id}"
-    try:
-        created = await tmux.run(
-            "new-window", "-d", "-P", "-F", fields, "-t", f"={SESSION}:", "-n", name, *ssh, *settings_args
-        )
-    except BridgeError as exc:
-        if not any(s in str(exc) for s in _NO_SESSION):
-            raise
-        created = await tmux.run(
-            "new-session", "-d", "-P", "-F", fields, "-s", SESSION, "-x", "160", "-y", "48", "-n", name,
-            *ssh, *settings_args,
-        )  # fmt: skip
-    window_id, pane_id = created.strip().split(tmux.SEP)
+    # The window stays when ssh fails at once (remain-on-exit), with its error message to report.
+    # Once connected, it closes with ssh again: tmux 3.3a crashes when text is pasted into a dead
+    # pane, and other tools (tmux_send_prompt) paste into any pane.
+    window_id, pane_id = await tmux.open_window(
+        SESSION, name, ssh, {f"{OPTION}{key}": value for key, value in options.items()}
+    )
     session = SshSession(
         id=session_id,
         host=host,
@@ -520,10 +438,10 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
     except BridgeError:
         completed = False
     if completed:
-        await tmux.run("set-option", "-w", "-t", window_id, "remain-on-exit", "off")
+        await tmux.set_window_option(window_id, "remain-on-exit", "off")
     else:
         reason = await _last_words(pane_id)
-        await tmux.run("kill-window", "-t", window_id)
+        await tmux.kill_window(window_id)
         raise BridgeError(
             f"could not open an SSH session to {host!r} "
             f"({resolved.user}@{resolved.hostname}:{resolved.port}): "
@@ -535,7 +453,7 @@ async def open_session(host: str, user: str | None = None, port: int | None = No
 
 
 async def _last_words(pane_id: str) -> str:
-    lines = [line.strip() for line in await _capture(pane_id, "-")]
+    lines = [line.strip() for line in await tmux.capture_raw(pane_id, "-")]
     lines = [
         line
         for line in lines
@@ -557,7 +475,7 @@ async def close_session(session_id: str, force: bool = False) -> Closed:
                 f"SSH session {session_id} was not closed: {warning}. Closing kills whatever runs there. "
                 "Look with ssh_snapshot, interrupt with send_keys C-c, or call ssh_close with force=true"
             )
-    await tmux.run("kill-window", "-t", session.window_id)
+    await tmux.kill_window(session.window_id)
     return Closed(id=session_id, closed=True, warning=warning)
 
 
@@ -602,7 +520,7 @@ async def send_command(session_id: str, command: str, timeout: float) -> Command
 async def snapshot(session_id: str, lines: int) -> Snapshot:
     session = await get_session(session_id)
     lines = min(max(lines, 1), settings.TMUXHUB_CAPTURE_MAX_LINES)
-    captured = await _capture(session.pane_id, str(-lines - 200))
+    captured = await tmux.capture_raw(session.pane_id, str(-lines - 200))
     while captured and not captured[-1].strip():
         captured.pop()
     tail = captured[-lines:]
@@ -639,9 +557,7 @@ async def _checked_run(session: SshSession, script: str, timeout: float, doing: 
 
 
 async def _rows_per_capture(pane_id: str) -> tuple[int, int]:
-    history, width = (
-        await tmux.run("display-message", "-p", "-t", pane_id, "#{history_limit} #{pane_width}")
-    ).split()
+    history, width = await tmux.display(pane_id, "history_limit", "pane_width")
     return int(history), max(int(width), 1)
 
 
@@ -745,7 +661,7 @@ async def _transfer(
     """Start `script`, type `data` as base64 once it is ready to read it, and wait for its end."""
     deadline = time.monotonic() + timeout
     await _set_option(session.window_id, "busy", markers.nonce)
-    await _type(session.pane_id, _wrap(script, markers))
+    await tmux.type_text(session.pane_id, _wrap(script, markers))
     if not await _wait_for(
         session.pane_id, markers.ready, time.monotonic() + settings.TMUXHUB_SSH_CONNECT_TIMEOUT
     ):
@@ -753,10 +669,10 @@ async def _transfer(
             "the remote shell did not start the transfer: is a program running in the session? Look with "
             "ssh_snapshot; the transfer waits typed ahead, press C-c there with send_keys to cancel it"
         )
-    await _type(session.pane_id, base64.encodebytes(data).decode().replace("\n", "\r"))
-    await tmux.run("send-keys", "-t", session.pane_id, "C-d")
+    await tmux.type_text(session.pane_id, base64.encodebytes(data).decode().replace("\n", "\r"))
+    await tmux.send_keys(session.pane_id, ["C-d"])
     if not await _wait_for(session.pane_id, markers.end, deadline):
         raise BridgeError(f"the transfer did not finish within {timeout:g}s; look with ssh_snapshot")
-    lines, status, _ = _between(await _capture(session.pane_id, "-"), markers)
+    lines, status, _ = _between(await tmux.capture_raw(session.pane_id, "-"), markers)
     await _set_option(session.window_id, "busy", None)
     return status, lines

@@ -1,20 +1,31 @@
-"""The tmux service layer: the only module that talks to tmux.
+"""The tmux service layer: the only module that names tmux commands or talks to tmux.
 
-Every tmux call is one `tmux` process with an argv list (never a shell string), confined to the
-configured socket and bounded by `TMUXHUB_TMUX_TIMEOUT`. Async callers get coroutines that run the
-process in a worker thread, so a slow tmux never blocks the event loop.
+Tools, SSH sessions, the CLI and the admin call the functions here (`capture`, `kill_pane`,
+`set_window_option`, `take_window_lock`, ...); none of them builds a tmux argv. Everything is
+confined to the configured socket and bounded by `TMUXHUB_TMUX_TIMEOUT`, and caller text is escaped
+in one place: `run_sync` applies `literal` to every argument.
+
+Two ways to reach tmux:
+- `read()`: read-only commands over one persistent control-mode client per process
+  (`bridge/control_mode.py`), no process per call; a `tmux` subprocess when that client is
+  unavailable.
+- `run()`: one `tmux` process per call, with an argv list (never a shell string), for everything
+  that changes state, takes stdin (`load-buffer -`), or must run as one command list (`a ; b`):
+  tmux runs a list back to back, where control mode would answer each command in a block of its
+  own. Async callers get it in a worker thread, so a slow tmux never blocks the event loop.
 
 Why not libtmux's object model here: its `tmux_cmd` has no timeout, and a lookup such as
 `server.panes.get(pane_id=...)` spawns several tmux processes where one `capture-pane` or
 `list-panes -F` does. libtmux stays the tests' handle on the server (the `tmux` fixture), and the
-format names below are the ones it uses. `capture()` is the hot path and the one place to switch
-to a persistent control-mode connection.
+format names below are the ones it uses.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -24,7 +35,7 @@ from typing import Literal, TypeVar
 from django.conf import settings
 
 from . import control_mode
-from .exceptions import BridgeError
+from .exceptions import BridgeError, NoServer, ServerExiting
 from .schemas import PaneInfo, SessionInfo, WindowInfo
 
 SEP = "\x1f"  # between format fields: tmux passes it through, and no name we accept contains it
@@ -33,14 +44,6 @@ T = TypeVar("T")
 _NO_SERVER = ("no server running", "error connecting to", "No such file or directory", "no current target")
 # What a client says when the server it reached was exiting (its last session had just ended).
 _EXITING = "server exited unexpectedly"
-
-
-class NoServer(BridgeError):
-    """No tmux server answers on the hub's socket."""
-
-
-class ServerExiting(NoServer):
-    """The server was exiting when the command reached it; the command did not run."""
 
 
 def socket_args() -> list[str]:
@@ -148,6 +151,16 @@ def ping() -> int:
 def exact(target: str) -> str:
     """A validated target (see `schemas`) in the form tmux matches exactly, never by prefix."""
     return target if target[0] in "$@%" else f"={target}"
+
+
+def ensure_server(session: str = "tmuxhub") -> None:
+    """Start a server with one detached session when none answers: a tmux server exits with its
+    last session, and the tools need one. A failure is left for /healthz to report."""
+    try:
+        ping()
+    except BridgeError:
+        with contextlib.suppress(BridgeError):
+            run_sync(["new-session", "-d", "-s", session])
 
 
 def _rows(output: str, width: int) -> list[list[str]]:
@@ -369,7 +382,7 @@ async def refuse_own_pane(kind: Literal["pane", "window", "session"], target: st
         panes = [await pane_id(target)]
     else:
         scope = ["-s", "-t", exact(target)] if kind == "session" else ["-t", exact(target)]
-        panes = (await run("list-panes", *scope, "-F", "#{pane_id}")).split()
+        panes = (await read("list-panes", *scope, "-F", "#{pane_id}")).split()
     if own in panes:
         raise BridgeError(
             f"refusing to kill {kind} {target}: the hub itself runs in pane {own}. Pick another."
@@ -437,3 +450,203 @@ async def split(
         args.append(command)
     new_id = (await run(*args)).strip()
     return _created(new_id, [p for p in await list_panes() if p.id == new_id])
+
+
+# --- changing sessions, windows and panes -----------------------------------------------------------
+
+
+async def rename_session(session: str, name: str) -> None:
+    await run("rename-session", "-t", exact(session), name)
+
+
+async def kill_session(session: str) -> None:
+    await run("kill-session", "-t", exact(session))
+
+
+async def rename_window(window: str, name: str) -> None:
+    await run("rename-window", "-t", exact(window), name)
+
+
+async def kill_window(window: str) -> None:
+    await run("kill-window", "-t", exact(window))
+
+
+async def select_layout(window: str, layout: str) -> None:
+    await run("select-layout", "-t", exact(window), layout)
+
+
+async def resize_pane(pane: str, width: int | None = None, height: int | None = None) -> None:
+    size = [*(["-x", str(width)] if width else []), *(["-y", str(height)] if height else [])]
+    await run("resize-pane", "-t", exact(pane), *size)
+
+
+async def zoom_pane(pane: str, zoom: bool) -> None:
+    """Zoom the pane to fill its window (or unzoom it); nothing when it already is as asked."""
+    if ((await display(pane, "window_zoomed_flag"))[0] == "1") != zoom:
+        await run("resize-pane", "-Z", "-t", exact(pane))
+
+
+async def kill_pane(pane: str) -> None:
+    await run("kill-pane", "-t", exact(pane))
+
+
+async def environment(session: str | None = None) -> list[tuple[str, str | None]]:
+    """The environment tmux gives new panes (global, or a session's own) as (name, value) pairs;
+    the value is None for a variable marked as removed."""
+    output = await run("show-environment", *(["-t", exact(session)] if session else ["-g"]))
+    variables: list[tuple[str, str | None]] = []
+    for line in output.splitlines():
+        if line.startswith("-"):
+            variables.append((line[1:], None))
+        else:
+            name, _, value = line.partition("=")
+            variables.append((name, value))
+    return variables
+
+
+# --- windows that run one program, with state kept in window options (SSH sessions) ----------------
+
+# Interpolated into tmux command strings (`if-shell`) below: checked, so they can never end a quote,
+# start a format or a new command.
+_WINDOW_ID = re.compile(r"@\d{1,9}")
+_OPTION = re.compile(r"@[a-z][a-z0-9_]{0,63}|remain-on-exit")
+_TOKEN = re.compile(r"[0-9a-f]{1,64}")
+
+
+def _checked(pattern: re.Pattern[str], value: str) -> str:
+    if not pattern.fullmatch(value):
+        raise ValueError(f"{value!r} may not go into a tmux command string")
+    return value
+
+
+async def window_rows(session: str, fields: Sequence[str]) -> list[dict[str, str]]:
+    """The format `fields` (constants, user options like `@name` too) of every window of `session`,
+    one dict per window; [] when the session or the server does not exist."""
+    try:
+        output = await run(
+            "list-windows", "-t", exact(session), "-F", SEP.join(f"#{{{field}}}" for field in fields)
+        )
+    except BridgeError as exc:
+        if isinstance(exc, NoServer) or "can't find session" in str(exc):
+            return []
+        raise
+    return [dict(zip(fields, row, strict=True)) for row in _rows(output, len(fields))]
+
+
+async def set_window_option(window: str, name: str, value: str | None) -> None:
+    """Set a window option (a user option `@name`, or a tmux one), or unset it with None."""
+    if value is None:
+        await run("set-option", "-w", "-u", "-t", exact(window), name)
+    else:
+        await run("set-option", "-w", "-t", exact(window), name, value)
+
+
+async def open_window(
+    session: str, name: str, argv: Sequence[str], options: dict[str, str], size: tuple[int, int] = (160, 48)
+) -> tuple[str, str]:
+    """A detached window `name` in `session` running `argv` (several arguments: tmux execs it, no
+    `sh -c`), with `remain-on-exit` and `options` set in the same command list as its creation, so a
+    program that fails at once leaves its window and message to read. Creates the session (of
+    `size`) when it does not exist. Returns (window id, pane id)."""
+    window = f"={session}:={name}"
+    settings_args: list[str] = [";", "set-option", "-w", "-t", window, "remain-on-exit", "on"]
+    for key, value in options.items():
+        settings_args += [";", "set-option", "-w", "-t", window, key, value]
+    fields = "#{window_id}" + SEP + "#{pane_id}"
+    try:
+        created = await run("new-window", "-d", "-P", "-F", fields, "-t", f"={session}:", "-n", name,
+                            *argv, *settings_args)  # fmt: skip
+    except BridgeError as exc:
+        if "can't find session" not in str(exc) and not isinstance(exc, NoServer):
+            raise
+        created = await run(
+            "new-session", "-d", "-P", "-F", fields, "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+            "-n", name, *argv, *settings_args,
+        )  # fmt: skip
+    window_id, pane_id = created.strip().split(SEP)
+    return window_id, pane_id
+
+
+async def take_window_lock(window: str, option: str, token: str, hold: float) -> bool:
+    """Try to take the lock kept in the window's user option `option`: True when `token` holds it.
+
+    tmux tests and sets it in one step (`if-shell -F`), so two callers, in any hub process, never
+    both take it. `{option}_until` carries an expiry, so a holder that died does not block for ever.
+    """
+    window, option, token = _checked(_WINDOW_ID, window), _checked(_OPTION, option), _checked(_TOKEN, token)
+    until, now = f"{option}_until", int(time.time())
+    free = f"#{{||:#{{==:#{{{option}}},}},#{{e|<:#{{{until}}},{now}}}}}"
+    expiry = now + int(hold) + 1
+    take = f"set-option -w -t {window} {option} {token} ; set-option -w -t {window} {until} {expiry}"
+    holder = await run(
+        "if-shell",
+        "-F",
+        "-t",
+        window,
+        free,
+        take,
+        ";",
+        "display-message",
+        "-p",
+        "-t",
+        window,
+        f"#{{{option}}}",
+    )
+    return holder.strip() == token
+
+
+async def release_window_lock(window: str, option: str, token: str) -> None:
+    """Give the lock back if `token` still holds it; nothing when the window has gone."""
+    window, option, token = _checked(_WINDOW_ID, window), _checked(_OPTION, option), _checked(_TOKEN, token)
+    with contextlib.suppress(BridgeError):
+        await run(
+            "if-shell",
+            "-F",
+            "-t",
+            window,
+            f"#{{==:#{{{option}}},{token}}}",
+            f"set-option -w -u -t {window} {option}",
+        )
+
+
+async def capture_raw(target: str, start: str | None = None) -> list[str]:
+    """The pane's lines as tmux prints them (wrapped lines joined, trailing spaces kept), from history
+    line `start` (`-` for all of it, `-N`) or from the top of the screen."""
+    args = ["capture-pane", "-p", "-J", "-t", exact(target)]
+    if start is not None:
+        args += ["-S", start]
+    return (await run(*args)).splitlines()
+
+
+async def screen_and_exit(target: str) -> tuple[list[str], bool]:
+    """The visible screen (wrapped lines joined) and whether the pane's program has exited, from one
+    command list; ([], True) when the pane, or the whole server, is gone."""
+    pane = exact(target)
+    try:
+        output = await run("display-message", "-p", "-t", pane, "#{pane_dead}", ";",
+                           "capture-pane", "-p", "-J", "-t", pane)  # fmt: skip
+    except BridgeError as exc:
+        if isinstance(exc, NoServer) or "can't find" in str(exc):
+            return [], True
+        raise
+    dead, *rows = output.splitlines()
+    return rows, dead == "1"
+
+
+TYPE_CHUNK = 8000  # bytes: one tmux command must fit in a 16 KiB message from client to server
+
+
+async def type_text(target: str, text: str) -> None:
+    """Type `text` as keystrokes (`send-keys -l`), in pieces tmux accepts; any text, any length.
+
+    For panes whose program can exit at any moment (SSH windows): tmux 3.3a crashes, whole server
+    and all, on `paste-buffer` into a dead pane. A trailing ';' of a piece is escaped by `run_sync`.
+    """
+    pane = exact(target)
+    start = 0
+    while start < len(text):
+        piece = text[start : start + TYPE_CHUNK]
+        while len(piece.encode()) > TYPE_CHUNK:
+            piece = piece[: len(piece) // 2]
+        await run("send-keys", "-l", "-t", pane, "--", piece)
+        start += len(piece)

@@ -33,21 +33,6 @@ def _celery_argv(*args: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "tmuxhub", *args]
 
 
-def _ensure_tmux_server() -> None:
-    """A tmux server exits with its last session: keep one session so the tools have a server."""
-    from bridge import tmux
-    from bridge.exceptions import BridgeError
-
-    try:
-        tmux.ping()
-    except BridgeError:
-        subprocess.run(
-            ["tmux", *tmux.socket_args(), "new-session", "-d", "-s", "tmuxhub"],
-            timeout=10,
-            check=False,
-        )
-
-
 def _stop(process: subprocess.Popen[bytes] | None) -> None:
     if process is None or process.poll() is not None:
         return
@@ -63,7 +48,9 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
     from django.conf import settings
 
     _prepare_database()
-    _ensure_tmux_server()
+    from bridge import tmux
+
+    tmux.ensure_server()
     # The embedded default has no Redis: a worker with beat runs beside the web process so the
     # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` separately.
     run_worker = with_worker if with_worker is not None else not settings.REDIS_URL

@@ -147,14 +147,10 @@ async def resize_pane(
     """Set a pane's width and/or height in cells, or zoom/unzoom it."""
     if width is None and height is None and zoom is None:
         raise BridgeError("give width, height or zoom: nothing to change")
-    target = tmux.exact(pane)
     if width is not None or height is not None:
-        size = [*(["-x", str(width)] if width else []), *(["-y", str(height)] if height else [])]
-        await tmux.run("resize-pane", "-t", target, *size)
+        await tmux.resize_pane(pane, width, height)
     if zoom is not None:
-        zoomed = (await tmux.display(pane, "window_zoomed_flag"))[0] == "1"
-        if zoomed != zoom:
-            await tmux.run("resize-pane", "-Z", "-t", target)
+        await tmux.zoom_pane(pane, zoom)
     return Changed(detail=f"pane {pane} resized")
 
 
@@ -162,5 +158,5 @@ async def resize_pane(
 async def kill_pane(pane: PaneTarget) -> Changed:
     """Kill a pane and its program. Refuses the pane the hub runs in."""
     await tmux.refuse_own_pane("pane", pane)
-    await tmux.run("kill-pane", "-t", tmux.exact(pane))
+    await tmux.kill_pane(pane)
     return Changed(detail=f"pane {pane} killed")

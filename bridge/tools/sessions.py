@@ -43,7 +43,7 @@ async def create_session(
 @hub_tool("mutating", title="Rename a tmux session", idempotent=True)
 async def rename_session(session: SessionTarget, new_name: Name) -> Changed:
     """Give a session a new name."""
-    await tmux.run("rename-session", "-t", tmux.exact(session), new_name)
+    await tmux.rename_session(session, new_name)
     return Changed(detail=f"session {session} is now {new_name}")
 
 
@@ -51,22 +51,16 @@ async def rename_session(session: SessionTarget, new_name: Name) -> Changed:
 async def kill_session(session: SessionTarget) -> Changed:
     """Kill a session and every program in it. Refuses the session the hub runs in."""
     await tmux.refuse_own_pane("session", session)
-    await tmux.run("kill-session", "-t", tmux.exact(session))
+    await tmux.kill_session(session)
     return Changed(detail=f"session {session} killed")
 
 
 @hub_tool("readonly", title="Show tmux environment", idempotent=True)
 async def show_environment(session: SessionTarget | None = None) -> EnvironmentResult:
     """The environment tmux gives new panes (global, or a session's own); secret-looking values redacted."""
-    scope = ["-t", tmux.exact(session)] if session else ["-g"]
-    output = await tmux.run("show-environment", *scope)
     variables = []
-    for line in output.splitlines():
-        if line.startswith("-"):
-            variables.append(EnvironmentVariable(name=line[1:], value=None, redacted=False))
-            continue
-        name, _, value = line.partition("=")
-        secret = looks_secret(name, value)
+    for name, value in await tmux.environment(session):
+        secret = value is not None and looks_secret(name, value)
         variables.append(
             EnvironmentVariable(name=name, value="[redacted]" if secret else value, redacted=secret)
         )

@@ -38,7 +38,7 @@ async def create_window(
 @hub_tool("mutating", title="Rename a tmux window", idempotent=True)
 async def rename_window(window: WindowTarget, new_name: Name) -> Changed:
     """Give a window a new name (tmux stops renaming it automatically)."""
-    await tmux.run("rename-window", "-t", tmux.exact(window), new_name)
+    await tmux.rename_window(window, new_name)
     return Changed(detail=f"window {window} is now {new_name}")
 
 
@@ -46,7 +46,7 @@ async def rename_window(window: WindowTarget, new_name: Name) -> Changed:
 async def kill_window(window: WindowTarget) -> Changed:
     """Kill a window and every program in it. Refuses the window the hub runs in."""
     await tmux.refuse_own_pane("window", window)
-    await tmux.run("kill-window", "-t", tmux.exact(window))
+    await tmux.kill_window(window)
     return Changed(detail=f"window {window} killed")
 
 
@@ -56,5 +56,5 @@ Layout = Literal["even-horizontal", "even-vertical", "main-horizontal", "main-ve
 @hub_tool("mutating", title="Arrange a window's panes", idempotent=True)
 async def select_layout(window: WindowTarget, layout: Layout) -> Changed:
     """Arrange the panes of a window in one of tmux's preset layouts."""
-    await tmux.run("select-layout", "-t", tmux.exact(window), layout)
+    await tmux.select_layout(window, layout)
     return Changed(detail=f"window {window} uses layout {layout}")
