@@ -210,6 +210,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Security headers -----------------------------------------------------------------------------
 
+# Sessions in the database, where removing a person can find and end theirs (accounts/sessions.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_SECURE = PUBLIC_IS_HTTPS
 CSRF_COOKIE_SECURE = PUBLIC_IS_HTTPS
 SESSION_COOKIE_HTTPONLY = True

@@ -57,9 +57,10 @@ def test_removing_a_person_from_the_allow_list_kills_their_tokens_at_once(oauth:
 
     assert mcp_post(oauth.hub, tokens["access_token"]).status_code == 401
     assert oauth.refresh(tokens["refresh_token"]).status_code == 400
-    # Their browser session still exists, but it no longer reaches the consent page.
+    # Their browser session ended too: the consent page sends them to log in again.
     page = oauth.get(oauth.authorization_request().url)
-    assert page.status_code == 403
+    assert page.status_code == 302
+    assert page.headers["location"].startswith("/accounts/login/")
 
 
 def test_deactivating_a_person_kills_their_tokens_at_once(oauth: OAuthClient, allow) -> None:

@@ -1,29 +1,70 @@
-"""Losing access takes effect at once: tokens die when a person leaves the allow-list or is deactivated."""
+"""Losing access takes effect at once.
+
+Leaving the allow-list, being deactivated or losing staff ends every browser session of the person
+and kills their tokens; an account that came from GitHub also loses `is_staff`/`is_superuser` the
+moment its allow-list entry is deleted or its staff box unticked (not at its next login).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from .models import AllowedGitHubUser
 from .oauth import revoke_user_tokens
+from .sessions import end_sessions
+
+User = get_user_model()
+ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser")
+
+
+def _drop_admin_rights(user_id: int) -> None:
+    """Clear both flags of a GitHub account; the user's post_save then ends its sessions."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and (user.is_staff or user.is_superuser):
+        user.is_staff = user.is_superuser = False
+        user.save(update_fields=["is_staff", "is_superuser"])
 
 
 @receiver(post_delete, sender=AllowedGitHubUser)
-def revoke_tokens_of_removed_user(sender: type, instance: AllowedGitHubUser, **kwargs: Any) -> None:
-    if instance.user_id is not None:
-        user = get_user_model().objects.filter(pk=instance.user_id).first()
-        if user is not None:
-            revoke_user_tokens(user)
+def withdraw_removed_person(sender: type, instance: AllowedGitHubUser, **kwargs: Any) -> None:
+    if instance.user_id is None:
+        return
+    _drop_admin_rights(instance.user_id)
+    end_sessions(instance.user_id)
+    user = User.objects.filter(pk=instance.user_id).first()
+    if user is not None:
+        revoke_user_tokens(user)
 
 
-@receiver(post_save, sender=get_user_model())
-def revoke_tokens_of_deactivated_user(sender: type, instance: Any, **kwargs: Any) -> None:
+@receiver(post_save, sender=AllowedGitHubUser)
+def withdraw_unticked_staff(sender: type, instance: AllowedGitHubUser, **kwargs: Any) -> None:
+    if instance.user_id is not None and not instance.is_staff:
+        _drop_admin_rights(instance.user_id)
+
+
+@receiver(pre_save, sender=User)
+def remember_access(sender: type, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """Note what the row held before this save, so post_save sees what was taken away."""
+    if instance.pk is None or (update_fields is not None and not set(ACCESS_FIELDS) & set(update_fields)):
+        instance._access_before = None
+        return
+    instance._access_before = User.objects.filter(pk=instance.pk).values(*ACCESS_FIELDS).first()
+
+
+@receiver(post_save, sender=User)
+def withdraw_lost_access(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
     if not instance.is_active:
         revoke_user_tokens(instance)
+    before = getattr(instance, "_access_before", None)
+    instance._access_before = None
+    if created or not before:
+        return
+    if any(before[field] and not getattr(instance, field) for field in ACCESS_FIELDS):
+        end_sessions(instance.pk)
 
 
 def seed_allow_list(sender: Any, **kwargs: Any) -> None:
