@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -25,7 +26,13 @@ from django.conf import settings
 from tmuxhub.accounts.paths import is_public_auth_path
 
 from .categories import Reason, is_exploit_path
-from .clientip import client_ip, drop_untrusted_forwarding, parse_networks
+from .clientip import (
+    SERVER_REWRITES_CLIENT,
+    client_ip,
+    drop_untrusted_forwarding,
+    parse_networks,
+    server_rewrites_client,
+)
 from .collector import Collector, run_in_db_thread
 from .store import Admission, ExpiringDict, MemoryStore, RedisStore, key_prefix
 
@@ -52,15 +59,27 @@ class RateLimitMiddleware:
         self.tokens = ExpiringDict()  # token sha256 -> valid?
         self.allowlist: frozenset[str] = frozenset()
         self.allowlist_checked = 0.0
+        self.server_rewrites: bool | None = None  # checked on the first lifespan or HTTP call
 
     # --- ASGI -------------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.server_rewrites is None and scope["type"] in ("lifespan", "http"):
+            self.server_rewrites = server_rewrites_client(sys._getframe())
+            if self.server_rewrites:
+                log.error(SERVER_REWRITES_CLIENT)
         if scope["type"] == "lifespan":
+            if self.server_rewrites:
+                await _refuse_startup(receive, send)
+                return
             await self.app(scope, self._watch_lifespan(receive), send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.server_rewrites:
+            # Started with lifespan off: no request may be judged by an address anyone could claim.
+            await _answer(send, 500, {"error": "misconfigured", "detail": SERVER_REWRITES_CLIENT})
             return
         ip = client_ip(scope, self.proxies)
         if ip is None:
@@ -285,17 +304,34 @@ def _bearer(scope: Scope) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+async def _refuse_startup(receive: Receive, send: Send) -> None:
+    message = await receive()
+    if message["type"] == "lifespan.startup":
+        await send({"type": "lifespan.startup.failed", "message": SERVER_REWRITES_CLIENT})
+
+
 async def _answer_429(send: Send, retry_after: float) -> None:
     seconds = max(1, int(retry_after + 0.999))
-    body = json.dumps({"error": "too_many_requests", "retry_after": seconds}).encode()
+    await _answer(
+        send,
+        429,
+        {"error": "too_many_requests", "retry_after": seconds},
+        [(b"retry-after", str(seconds).encode())],
+    )
+
+
+async def _answer(
+    send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps(payload).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 429,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
-                (b"retry-after", str(seconds).encode()),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )

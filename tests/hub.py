@@ -31,7 +31,7 @@ def uvicorn_argv(port: int, *options: str) -> list[str]:
     """tmuxhub served by uvicorn on 127.0.0.1:`port`, as `tmuxhub serve` runs it; `options` add to it."""
     return [
         sys.executable, "-m", "uvicorn", "tmuxhub.asgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "warning", *options,
+        "--port", str(port), "--no-proxy-headers", "--log-level", "warning", *options,
     ]  # fmt: skip
 
 

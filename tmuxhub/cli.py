@@ -72,6 +72,9 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
         "--workers",
         str(workers),
         "--no-server-header",
+        # Only abuse/clientip.py decides who the client is (TMUXHUB_TRUSTED_PROXIES); uvicorn's
+        # default believes X-Forwarded-For/-Proto from any local peer.
+        "--no-proxy-headers",
         "--timeout-graceful-shutdown",
         "10",
     ]
