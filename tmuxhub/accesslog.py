@@ -16,9 +16,10 @@ PATH_ARG = 2
 class PathWithoutQuery(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and len(args) > PATH_ARG and isinstance(args[PATH_ARG], str):
-            path = args[PATH_ARG].partition("?")[0]
-            record.args = (*args[:PATH_ARG], path, *args[PATH_ARG + 1 :])
+        if isinstance(args, tuple) and len(args) > PATH_ARG:
+            target = args[PATH_ARG]
+            if isinstance(target, str):
+                record.args = (*args[:PATH_ARG], target.partition("?")[0], *args[PATH_ARG + 1 :])
         return True
 
 
