@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .categories import Reason, categories_for
 from .models import Enrichment, Offender, Report, RequestSample
-from .reporting import build_comment
+from .reporting import ReportRefused, build_comment, prepare
 from .store import lift_ban
-from .tasks import enrich, submit
+from .tasks import BrokerDown, enrich, queue_task, submit
 
 
 class RequestSampleInline(admin.TabularInline):
@@ -50,7 +51,16 @@ class ReportInline(admin.TabularInline):
     model = Report
     extra = 0
     can_delete = False
-    fields = ("state", "categories", "created_at", "reported_at", "attempts", "error", "response")
+    fields = (
+        "state",
+        "categories",
+        "created_at",
+        "last_attempt_at",
+        "reported_at",
+        "attempts",
+        "error",
+        "response",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -125,25 +135,43 @@ class OffenderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Enrich now (RIPE Stat)")
     def enrich_now(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
-        for pk in queryset.values_list("pk", flat=True):
-            enrich.delay_on_commit(pk, force=True)
-        self.message_user(request, f"Enrichment queued for {queryset.count()} offender(s).")
+        pks = list(queryset.values_list("pk", flat=True))
+        try:
+            for pk in pks:
+                queue_task(enrich, pk, force=True)
+        except BrokerDown as down:
+            self.message_user(request, str(down), messages.ERROR)
+            return
+        self.message_user(request, f"Enrichment queued for {len(pks)} offender(s).")
 
     @admin.action(description="Submit to AbuseIPDB")
     def submit_reports(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
-        from django.conf import settings
-
+        """Decides here, per IP, what may be sent (so a refusal is shown, not hidden in a task), and
+        queues one task per report row; the worker's outcome lands on that row."""
         if not settings.ABUSEIPDB_KEY:
             self.message_user(
                 request, "ABUSEIPDB_KEY is not set: add it to the environment and restart.", messages.ERROR
             )
             return
-        reportable = [o.pk for o in queryset if o.reportable]
-        for pk in reportable:
-            submit.delay_on_commit(pk)
-        skipped = queryset.count() - len(reportable)
-        note = f" ({skipped} private/reserved skipped)" if skipped else ""
-        self.message_user(request, f"{len(reportable)} report(s) queued{note}.")
+        queued = []
+        for offender in queryset:
+            try:
+                report = prepare(offender.pk)
+            except ReportRefused as refused:
+                self.message_user(request, f"{offender.ip}: not queued: {refused}", messages.WARNING)
+                continue
+            try:
+                queue_task(submit, report.pk)
+            except BrokerDown as down:
+                self.message_user(request, f"{offender.ip} and the rest: not queued: {down}", messages.ERROR)
+                break
+            queued.append(offender.ip)
+        if queued:
+            self.message_user(
+                request,
+                f"Queued for AbuseIPDB: {', '.join(queued)}. The worker sends them; each offender's page "
+                "shows its report's state, attempts and last error.",
+            )
 
     @admin.action(description="Dismiss (do not report)")
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Offender]) -> None:
@@ -161,7 +189,7 @@ class OffenderAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("offender", "state", "categories", "created_at", "reported_at", "attempts")
+    list_display = ("offender", "state", "categories", "created_at", "reported_at", "attempts", "error")
     list_filter = ("state", "reported_at")
     search_fields = ("offender__ip", "comment")
     readonly_fields = (
@@ -173,6 +201,7 @@ class ReportAdmin(admin.ModelAdmin):
         "response",
         "error",
         "attempts",
+        "last_attempt_at",
         "lease_until",
         "created_at",
         "reported_at",

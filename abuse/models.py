@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import models
 from django.utils import timezone
@@ -74,9 +74,9 @@ class Offender(models.Model):
             Reason.AUTH_FAILURE: self.auth_failures,
         }
 
-    def last_report_within(self, window: timedelta) -> Report | None:
-        """The 15-minute rule, read from the database so every worker agrees."""
-        return self.reports.filter(state=Report.State.SENT, reported_at__gte=timezone.now() - window).first()
+    def last_sent_report(self) -> Report | None:
+        """Read from the database, so every worker agrees on the 15-minute rule."""
+        return self.reports.filter(state=Report.State.SENT).order_by("-reported_at").first()
 
 
 class RequestSample(models.Model):
@@ -122,22 +122,27 @@ class Enrichment(models.Model):
 
 
 class Report(models.Model):
-    """One submission to AbuseIPDB. `sending` is written before the HTTP call, so a crash mid-call
-    is visible and a retry decides from the database instead of sending blind."""
+    """One report of one incident to AbuseIPDB, from the moment it is asked for (`queued`) until it is
+    `sent`. Every attempt updates this row (`attempts`, `last_attempt_at`, `error`), and a submit task
+    carries its id, so a retried or redelivered task finds the row sent and sends nothing. `sending` is
+    written before the HTTP call, so a crash mid-call is visible and a retry decides from the database
+    instead of sending blind."""
 
     class State(models.TextChoices):
+        QUEUED = "queued", "queued"
         SENDING = "sending", "sending"
         SENT = "sent", "sent"
-        FAILED = "failed", "failed"
+        FAILED = "failed", "failed (last attempt)"
 
     offender = models.ForeignKey(Offender, on_delete=models.CASCADE, related_name="reports")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.SENDING, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED, db_index=True)
     categories = models.JSONField(default=list)
     comment = models.TextField(max_length=1024)
     attack_time = models.DateTimeField(help_text="The `timestamp` sent: the offender's last hit.")
     response = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, help_text="Why the last attempt did not send it.")
+    attempts = models.PositiveIntegerField(default=0, help_text="Requests made to AbuseIPDB for it.")
+    last_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     lease_until = models.DateTimeField(
         null=True, blank=True, help_text="While `sending`: when a retry may resume."
     )

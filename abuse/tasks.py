@@ -12,14 +12,37 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import abuseipdb, ripestat
 from .models import Enrichment, Offender, Report
-from .reporting import ReportRefused, send_report
+from .reporting import AlreadySent, ReportRefused, prepare, send, sending_refusal
 
 log = logging.getLogger(__name__)
 
+
+class BrokerDown(Exception):
+    """The task was not queued: the broker did not answer within its bounded timeouts."""
+
+
+def queue_task(task: Any, *args: Any, **kwargs: Any) -> None:
+    """Queue a task now, or raise `BrokerDown` with words an operator can act on. Celery's own error
+    for this is a traceback (or, with a result backend, "must be restarted", which is not true)."""
+    try:
+        task.apply_async(args, kwargs)
+    except (OperationalError, OSError) as error:
+        log.warning("could not queue %s: the broker did not answer (%s)", task.name, error)
+        where = "Redis (REDIS_URL)" if settings.REDIS_URL else "the broker"
+        raise BrokerDown(
+            f"the task broker, {where}, is not answering, so nothing was queued; "
+            "try again once it is back (/healthz shows it)."
+        ) from error
+
+
 SWEEP_BATCH = 500
+# A submit task waits this long at most for a retry; longer waits (AbuseIPDB's pause, the daily quota)
+# end it, as a countdown past the broker's visibility timeout would have the task delivered twice.
+MAX_RETRY_COUNTDOWN = 600
 
 
 @shared_task(bind=True, name="abuse.enrich", acks_late=True, max_retries=5)
@@ -63,19 +86,25 @@ def enrich(self: Any, offender_id: int, force: bool = False) -> str:  # noqa: C9
     return "staged"
 
 
-@shared_task(bind=True, name="abuse.submit", acks_late=True, max_retries=8)
-def submit(self: Any, offender_id: int) -> dict[str, Any]:
-    """Report one offender to AbuseIPDB; transient refusals retry later, the report is never lost."""
+@shared_task(bind=True, name="abuse.submit_report", acks_late=True, max_retries=8)
+def submit(self: Any, report_id: int) -> dict[str, Any]:
+    """Send one `Report` row to AbuseIPDB. Safe to run twice: a sent row is never sent again. Short
+    waits (AbuseIPDB down, another attempt in flight) retry here; long ones (AbuseIPDB's pause, the
+    daily quota) end the task, and the row keeps why in `error`."""
     try:
-        report = send_report(offender_id)
+        report = send(report_id)
+    except Report.DoesNotExist:
+        return {"sent": False, "report": report_id, "error": "gone"}
+    except AlreadySent as done:
+        return {"sent": False, "report": report_id, "error": str(done)}
     except (ReportRefused, abuseipdb.AbuseIPDBError) as error:
-        if error.retry_after:
+        if error.retry_after and error.retry_after <= MAX_RETRY_COUNTDOWN:
             try:
                 raise self.retry(countdown=error.retry_after)
             except MaxRetriesExceededError:
                 pass
-        log.warning("abuse.submit %s: %s", offender_id, error)
-        return {"sent": False, "error": str(error)}
+        log.warning("abuse.submit_report %s: %s", report_id, error)
+        return {"sent": False, "report": report_id, "error": str(error)}
     return {"sent": True, "report": report.pk, "response": report.response}
 
 
@@ -98,19 +127,25 @@ def sweep_pending() -> int:
 
 @shared_task(name="abuse.sweep_reports")
 def sweep_reports() -> int:
-    """Resume reports whose worker died mid-send; with `ABUSE_AUTO_REPORT`, send staged ones."""
+    """Resume reports whose worker died mid-send; with `ABUSE_AUTO_REPORT`, send staged offenders."""
     now = timezone.now()
-    offender_ids = set(
-        Report.objects.filter(state=Report.State.SENDING, lease_until__lte=now).values_list(
-            "offender_id", flat=True
-        )[:SWEEP_BATCH]
+    report_ids = set(
+        Report.objects.filter(state=Report.State.SENDING, lease_until__lte=now).values_list("pk", flat=True)[
+            :SWEEP_BATCH
+        ]
     )
-    if settings.ABUSE_AUTO_REPORT and settings.ABUSEIPDB_KEY:
-        # Offenders whose last attempt failed for good wait for a human instead of failing every sweep.
+    if settings.ABUSE_AUTO_REPORT and settings.ABUSEIPDB_KEY and sending_refusal(now) is None:
+        # An offender whose last attempt failed waits an hour (or a human) instead of failing every sweep.
         staged = Offender.objects.filter(status=Offender.Status.STAGED).exclude(
-            reports__created_at__gte=now - timedelta(hours=1)
+            reports__last_attempt_at__gte=now - timedelta(hours=1)
         )
-        offender_ids.update(o.pk for o in staged.only("pk", "ip")[:SWEEP_BATCH] if o.reportable)
-    for pk in offender_ids:
+        for offender in staged.only("pk", "ip")[:SWEEP_BATCH]:
+            if not offender.reportable:
+                continue
+            try:
+                report_ids.add(prepare(offender.pk).pk)
+            except ReportRefused:
+                continue
+    for pk in report_ids:
         submit.delay(pk)
-    return len(offender_ids)
+    return len(report_ids)

@@ -158,7 +158,7 @@ def _send(ip: str) -> SendResult:
         abuse_confidence_score=score if isinstance(score, int) else None,
         message="reported to AbuseIPDB"
         if "duplicate" not in response
-        else "AbuseIPDB already had this report",
+        else "AbuseIPDB already had this report (an earlier attempt got through)",
     )
 
 

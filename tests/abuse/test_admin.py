@@ -61,3 +61,26 @@ def test_submit_and_enrich_actions_go_through_the_worker(staff_client, abuse_ser
     assert wait_for(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=20)
     assert wait_for(lambda: abuse_services.ripestat.calls("prefix-overview") == [row.ip], timeout=20)
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == [row.ip]
+
+
+def test_submit_says_per_ip_what_was_queued_and_what_was_refused(
+    staff_client, abuse_services, abuse_worker
+) -> None:
+    from django.utils import timezone
+
+    from abuse.reporting import send_report
+    from tests.abuse.conftest import wait_for
+
+    fresh = offender("185.220.101.86")
+    recent = offender("185.220.101.87")
+    send_report(recent.pk)
+    # New hits came in, but its last report is minutes old: the 15-minute rule refuses it.
+    Offender.objects.filter(pk=recent.pk).update(status=Offender.Status.STAGED, last_seen=timezone.now())
+
+    page = staff_client.post(
+        URL, {"action": "submit_reports", "_selected_action": [fresh.pk, recent.pk]}, follow=True
+    ).content.decode()
+    assert "Queued for AbuseIPDB: 185.220.101.86." in page
+    assert "185.220.101.87: not queued: " in page and "15 minutes" in page
+    assert wait_for(lambda: Offender.objects.get(pk=fresh.pk).status == Offender.Status.REPORTED, timeout=20)
+    assert [r.ip for r in abuse_services.abuseipdb.accepted] == [recent.ip, fresh.ip]

@@ -4,10 +4,11 @@ and AbuseIPDB's refusals handled without losing the report."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from abuse import abuseipdb
 from abuse.models import Offender, Report
-from abuse.reporting import ReportRefused, send_report
+from abuse.reporting import ReportRefused, prepare, send_report
 from abuse.tasks import submit
 from tests.abuse.conftest import wait_for
 from tests.abuse.factories import offender
@@ -31,7 +32,9 @@ def test_it_posts_the_real_fields_and_records_the_answer(abuse_services) -> None
 def test_it_never_reports_one_ip_twice_within_15_minutes(abuse_services) -> None:
     row = offender("185.220.101.21")
     send_report(row.pk)
-    Offender.objects.filter(pk=row.pk).update(status=Offender.Status.STAGED)  # new hits came in
+    Offender.objects.filter(pk=row.pk).update(  # new hits came in
+        status=Offender.Status.STAGED, last_seen=timezone.now()
+    )
     with pytest.raises(ReportRefused, match="15 minutes"):
         send_report(row.pk)
     assert len(abuse_services.abuseipdb.received) == 1
@@ -71,14 +74,17 @@ def test_a_429_from_abuseipdb_pauses_sending_and_keeps_the_report(abuse_services
 def test_a_server_error_is_retried_by_the_task_until_it_goes_through(abuse_services, abuse_worker) -> None:
     abuse_services.abuseipdb.fail_next.append(503)
     row = offender("185.220.101.26")
-    submit.delay(row.pk)
+    report = prepare(row.pk)
+    submit.delay(report.pk)
     assert wait_for(
         lambda: Report.objects.filter(offender=row, state=Report.State.FAILED).exists(), timeout=20
     )
     # Retried after AbuseIPDB's 5xx backoff is too long for a test: the task retries with countdown;
     # run it again now, as the retry would.
-    assert submit.delay(row.pk).get(timeout=20)["sent"] is True
+    assert submit.delay(report.pk).get(timeout=20)["sent"] is True
     assert len(abuse_services.abuseipdb.accepted) == 1
+    (sent,) = Report.objects.filter(offender=row)  # one row records both attempts
+    assert (sent.state, sent.attempts, sent.error) == (Report.State.SENT, 2, "")
     assert Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED
 
 

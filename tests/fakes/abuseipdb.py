@@ -24,6 +24,7 @@ class Received:
     comment: str
     timestamp: str
     accepted: bool
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -33,6 +34,8 @@ class FakeAbuseIPDB(ServedFake):
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before behaving again
     garble_next: int = 0  # answers (of accepted reports) to mangle into a 200 that is not JSON
     hold: threading.Event | None = None  # while set, requests wait here (max 30 s) before answering
+    # One report per IP per this many seconds; a test sets 0 to be "15 minutes later".
+    duplicate_window: float = 15 * 60
     arrived: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -48,6 +51,7 @@ class FakeAbuseIPDB(ServedFake):
             self.fail_next.clear()
             self.garble_next = 0
             self.hold = None
+            self.duplicate_window = 15 * 60
             self.arrived.clear()
 
     def handle(self, handler: BaseHTTPRequestHandler) -> None:  # noqa: C901 (too complex: to be split, issue 18)
@@ -69,7 +73,8 @@ class FakeAbuseIPDB(ServedFake):
             forced = self.fail_next.pop(0) if self.fail_next else None
             garbled = self.garble_next > 0
             self.garble_next -= garbled
-            duplicate = any(r.ip == ip and r.accepted for r in self.received)  # all within 15 min in a test
+            since = time.monotonic() - self.duplicate_window
+            duplicate = any(r.ip == ip and r.accepted and r.at > since for r in self.received)
             over_limit = len(self.received) >= self.daily_limit
             record = Received(
                 ip, form.get("categories", ""), form.get("comment", ""), form.get("timestamp", ""), False
