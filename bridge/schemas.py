@@ -7,6 +7,7 @@ a valid value looks like, because the model reading it has to fix its call.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated
 
@@ -228,3 +229,132 @@ class EnvironmentVariable(BaseModel):
 class EnvironmentResult(BaseModel):
     scope: str
     variables: list[EnvironmentVariable]
+
+
+# --- SSH sessions (bridge/ssh/) ---------------------------------------------------------------------
+
+SSH_ID_RE = re.compile(r"[0-9a-f]{8}")
+# Host names and ssh-config aliases: no leading '-' (it would be read as an option), and none of the
+# characters ssh would substitute into a ProxyCommand or `Match exec` shell line.
+HOST_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,252}")
+SCOPE_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+USER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+MAX_PATH = 4096
+MAX_COMMAND = 64 * 1024
+
+
+def check_ssh_id(session_id: str) -> str:
+    if not SSH_ID_RE.fullmatch(session_id):
+        raise ValueError(f"{session_id[:40]!r} is not an SSH session id (8 hex digits); see ssh_list")
+    return session_id
+
+
+def check_host(host: str) -> str:
+    """A host name, IPv4/IPv6 address (brackets taken off) or ssh-config alias; anything else is refused."""
+    candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    address, _, scope = candidate.partition("%")
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        if HOST_RE.fullmatch(host):
+            return host
+    else:
+        if not scope or SCOPE_RE.fullmatch(scope):
+            return candidate
+    raise ValueError(
+        f"{host[:80]!r} is not a host: give a host name, an IPv4/IPv6 address or an ssh-config alias "
+        "(letters, digits, '.', '_', '-'; not starting with '-'); put the user in `username`"
+    )
+
+
+def check_user(user: str) -> str:
+    if not USER_RE.fullmatch(user):
+        raise ValueError(
+            f"{user[:40]!r} is not a user name: letters, digits, '_', '.', '-', at most 32, "
+            "starting with a letter or '_'"
+        )
+    return user
+
+
+def check_path(path: str) -> str:
+    if not path or len(path) > MAX_PATH or any(ord(c) < 32 or c == "\x7f" for c in path):
+        raise ValueError(
+            f"{path[:80]!r} is not a usable path: 1 to {MAX_PATH} characters, no control characters"
+        )
+    return path
+
+
+SshSessionId = Annotated[
+    str, Field(description="The id ssh_open returned (see ssh_list)."), AfterValidator(check_ssh_id)
+]
+SshHost = Annotated[
+    str,
+    Field(max_length=255, description="Host name, IPv4/IPv6 address or an alias from the hub's ssh config."),
+    AfterValidator(check_host),
+]
+SshUser = Annotated[
+    str, Field(description="Remote user; default: the ssh config's."), AfterValidator(check_user)
+]
+SshPort = Annotated[int, Field(ge=1, le=65535, description="Default: the ssh config's, or 22.")]
+RemotePath = Annotated[
+    str,
+    Field(max_length=MAX_PATH, description="Remote path, absolute or relative to the login directory."),
+    AfterValidator(check_path),
+]
+
+
+class SshSession(BaseModel):
+    id: str = Field(description="Session id for the other ssh_* tools.")
+    host: str = Field(description="The host as given (name, address or ssh-config alias).")
+    hostname: str = Field(description="Where ssh connects, after ssh-config resolution (`ssh -G`).")
+    user: str
+    port: int
+    window_id: str = Field(description="The tmux window, e.g. '@4'.")
+    pane_id: str = Field(description="The tmux pane, e.g. '%7': send_keys and capture_pane accept it.")
+    opened: int = Field(description="Unix time it was opened.")
+    busy: bool = Field(
+        description="True while a command sent by ssh_send_command has not been seen to finish."
+    )
+
+
+class SshSessionList(BaseModel):
+    sessions: list[SshSession]
+
+
+class SshCommandResult(BaseModel):
+    id: str
+    completed: bool = Field(description="False when the timeout passed first: the command may still run.")
+    exit_status: int | None = Field(description="The command's exit status, when completed.")
+    output: str = Field(description="What the command printed (as the terminal shows it, ANSI stripped).")
+    truncated: bool = Field(description="True when older output was cut (byte cap or tmux history).")
+    elapsed: float
+    detail: str = Field(default="", description="What to do next when the command has not completed.")
+
+
+class SshSnapshot(BaseModel):
+    id: str
+    lines: list[str]
+    text: str
+
+
+class SshFileRead(BaseModel):
+    id: str
+    path: str
+    size: int
+    sha256: str
+    encoding: str = Field(description="'text' (UTF-8) or 'base64'.")
+    content: str
+
+
+class SshFileWritten(BaseModel):
+    id: str
+    path: str
+    size: int = Field(description="Bytes written (appended, with append=true).")
+    sha256: str = Field(description="sha256 of the bytes written, checked on the remote side.")
+    appended: bool
+
+
+class SshClosed(BaseModel):
+    id: str
+    closed: bool
+    warning: str = ""

@@ -29,6 +29,7 @@ from bridge import tmux
 from bridge.exceptions import BridgeError
 from bridge.models import ToolCall
 from bridge.schemas import PaneTarget
+from bridge.screen import cap_bytes
 
 from .accounts.models import AllowedGitHubUser
 from .accounts.oauth import revoke_user_tokens
@@ -245,14 +246,8 @@ def pane_capture(request: HttpRequest) -> JsonResponse:
         rows = async_to_sync(tmux.capture)(target, lines)
     except BridgeError as exc:
         return JsonResponse({"error": str(exc)}, status=404)
-    budget = settings.TMUXHUB_CAPTURE_MAX_BYTES
-    kept: list[str] = []
-    for row in reversed(rows):  # keep the newest lines when the capture is over the byte budget
-        budget -= len(row.encode()) + 1
-        if budget < 0:
-            break
-        kept.append(row)
-    return JsonResponse({"target": target, "lines": kept[::-1]})
+    kept, _ = cap_bytes(rows)  # the newest lines, when the capture is over the byte budget
+    return JsonResponse({"target": target, "lines": kept})
 
 
 def _staff(view: Any) -> Any:

@@ -336,7 +336,7 @@ TMUXHUB_MCP_ALLOWED_ORIGINS = [
     PUBLIC_URL,
 ]
 
-# SSH sessions (bridge/ssh.py): ssh runs in tmux windows of the hub's socket, configured by this
+# SSH sessions (bridge/ssh/): ssh runs in tmux windows of the hub's socket, configured by this
 # ssh config file (`ssh -F`); empty means ssh's own (~/.ssh/config of the user running tmux).
 TMUXHUB_SSH_CONFIG = env.str("TMUXHUB_SSH_CONFIG", default="")
 TMUXHUB_SSH_CONNECT_TIMEOUT = env.float("TMUXHUB_SSH_CONNECT_TIMEOUT", default=15.0)

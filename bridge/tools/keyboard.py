@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import time
 from typing import Annotated
 
@@ -16,6 +15,7 @@ from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds
 from bridge.screen import cap_bytes, row_showing, shows, tail_of
+from bridge.ssh.protocol import Markers, between, visible
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 VERIFY_SECONDS = 1.5
@@ -137,7 +137,7 @@ async def run_command(
     """Run one shell command line at the pane's prompt; return its output and exit status.
 
     The pane must show a POSIX-like shell prompt (bash, zsh, sh). The command is wrapped in unique
-    markers, visible in the pane, that delimit its output and carry `$?`.
+    markers, visible in the pane, that delimit its output and carry `$?` (`bridge.ssh.protocol`).
     """
     _refuse_control(command, "give one line of shell")
     if command.rstrip().endswith("&") and not command.rstrip().endswith("&&"):
@@ -145,38 +145,31 @@ async def run_command(
     if (await tmux.display(pane, "alternate_on"))[0] == "1":
         raise BridgeError("the pane shows a full-screen program, not a shell prompt; use tmux_send_prompt")
     command = _without_final_separator(command)
-    token = secrets.token_hex(6)
-    begin = f"__TMUXHUB_BEGIN_{token}__"
-    end = re.compile(rf"^__TMUXHUB_END_{token}_(\d+)__$")
-    await tmux.send_literal(
-        pane,
-        f"printf '\\n__TMUXHUB_BEGIN_%s__\\n' {token}; {command}; "
-        f"printf '\\n__TMUXHUB_END_%s_%d__\\n' {token} \"$?\"",
-    )
+    markers = Markers()
+    await tmux.send_literal(pane, visible(command, markers))
     await tmux.send_keys(pane, ["Enter"])
     window = min(max_lines + 200, settings.TMUXHUB_CAPTURE_MAX_LINES)
     deadline = time.monotonic() + timeout
     pause = 0.05
     while True:
-        lines = await tmux.capture(pane, window)
-        start = max((i + 1 for i, line in enumerate(lines) if line == begin), default=0)
-        status = next(
-            ((i, int(m.group(1))) for i in range(start, len(lines)) if (m := end.match(lines[i]))), None
-        )
-        finished = status is not None or time.monotonic() > deadline
-        if finished:
-            stop = status[0] if status else len(lines)
-            output = lines[start:stop]
-            if status and output and not output[-1]:
-                output.pop()  # the newline printed before the end marker
-            kept, truncated = cap_bytes(output[-max_lines:])
-            return CommandResult(
-                pane=pane,
-                completed=status is not None,
-                exit_status=status[1] if status else None,
-                output="\n".join(kept),
-                timed_out=status is None,
-                truncated=truncated or len(output) > max_lines or start == 0,
-            )
+        output, status, cut = between(await tmux.capture(pane, window), markers)
+        if status is not None or time.monotonic() > deadline:
+            return _command_result(pane, output, status, cut, max_lines)
         await asyncio.sleep(pause)
         pause = min(pause * 1.5, 0.5)
+
+
+def _command_result(
+    pane: str, output: list[str], status: int | None, cut: bool, max_lines: int
+) -> CommandResult:
+    if status is not None and output and not output[-1]:
+        output = output[:-1]  # the newline printed before the end marker
+    kept, truncated = cap_bytes(output[-max_lines:])
+    return CommandResult(
+        pane=pane,
+        completed=status is not None,
+        exit_status=status,
+        output="\n".join(kept),
+        timed_out=status is None,
+        truncated=truncated or cut or len(output) > max_lines,
+    )

@@ -6,52 +6,36 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from bridge import ssh
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
-from bridge.schemas import Lines
+from bridge.schemas import (
+    MAX_COMMAND,
+    Lines,
+    RemotePath,
+    SshClosed,
+    SshCommandResult,
+    SshFileRead,
+    SshFileWritten,
+    SshHost,
+    SshPort,
+    SshSession,
+    SshSessionId,
+    SshSessionList,
+    SshSnapshot,
+    SshUser,
+)
 
-SessionId = Annotated[
-    str,
-    Field(min_length=8, max_length=8, description="The SSH session id ssh_open returned (see ssh_list)."),
-]
-RemotePath = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=ssh.MAX_PATH,
-        description="Path on the remote host, absolute or relative to the login directory.",
-    ),
-]
 Encoding = Annotated[
     Literal["text", "base64"],
     Field(description="'text' for UTF-8 text, 'base64' for any bytes (binary files)."),
 ]
 
 
-class SshSessionList(BaseModel):
-    sessions: list[ssh.SshSession]
-
-
 @hub_tool("mutating", title="Open an SSH session", open_world=True)
-async def ssh_open(
-    host: Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=255,
-            description="Host name, IPv4/IPv6 address or an alias from the hub's ssh config.",
-        ),
-    ],
-    username: Annotated[
-        str | None, Field(max_length=32, description="Remote user; default: the ssh config's.")
-    ] = None,
-    port: Annotated[
-        int | None, Field(ge=1, le=65535, description="Default: the ssh config's, or 22.")
-    ] = None,
-) -> ssh.SshSession:
+async def ssh_open(host: SshHost, username: SshUser | None = None, port: SshPort | None = None) -> SshSession:
     """Open a persistent SSH connection in its own tmux window of the hub (`tmux attach -t tmuxhub-ssh`
     shows it). The ssh config decides keys and aliases; connections never prompt for a password.
     The session survives a restart of the hub. Returns the session id for the other ssh_* tools."""
@@ -66,9 +50,9 @@ async def ssh_list() -> SshSessionList:
 
 @hub_tool("destructive", title="Close an SSH session", open_world=True)
 async def ssh_close(
-    id: SessionId,
+    id: SshSessionId,
     force: Annotated[bool, Field(description="Close even while a command seems to be running.")] = False,
-) -> ssh.Closed:
+) -> SshClosed:
     """Close an SSH session: its window and connection go, and so does anything running in it.
     Refuses while a command sent with ssh_send_command has not finished, unless force is true."""
     return await ssh.close_session(id, force)
@@ -76,14 +60,12 @@ async def ssh_close(
 
 @hub_tool("mutating", title="Run a command over SSH", open_world=True)
 async def ssh_send_command(
-    id: SessionId,
-    command: Annotated[
-        str, Field(min_length=1, max_length=ssh.MAX_COMMAND, description="A shell command line.")
-    ],
+    id: SshSessionId,
+    command: Annotated[str, Field(min_length=1, max_length=MAX_COMMAND, description="A shell command line.")],
     timeout: Annotated[
         float, Field(ge=0.1, le=3600, description="Seconds to wait for it to finish (capped by the hub).")
     ] = 30,
-) -> ssh.CommandResult:
+) -> SshCommandResult:
     """Run a shell command in the SSH session and wait for it to finish: returns its output and exit
     status. The session must be at a shell prompt (not inside vim, less, a REPL...). The shell keeps
     its state (cd, variables) between calls. If it is still running at the timeout, the result says
@@ -92,28 +74,25 @@ async def ssh_send_command(
 
 
 @hub_tool("readonly", title="Show an SSH session's screen", idempotent=True, open_world=True)
-async def ssh_snapshot(
-    id: SessionId,
-    lines: Lines = 40,
-) -> ssh.Snapshot:
+async def ssh_snapshot(id: SshSessionId, lines: Lines = 40) -> SshSnapshot:
     """The last lines of the SSH session's terminal (what a person attached to it sees), ANSI stripped."""
     return await ssh.snapshot(id, lines)
 
 
 @hub_tool("readonly", title="Read a remote file over SSH", idempotent=True, open_world=True)
-async def ssh_read_file(id: SessionId, path: RemotePath, encoding: Encoding = "text") -> ssh.FileRead:
+async def ssh_read_file(id: SshSessionId, path: RemotePath, encoding: Encoding = "text") -> SshFileRead:
     """Read a remote file exactly (checked by sha256), up to the hub's size limit."""
     return await ssh.read_file(id, path, as_base64=encoding == "base64")
 
 
 @hub_tool("mutating", title="Write a remote file over SSH", open_world=True)
 async def ssh_write_file(
-    id: SessionId,
+    id: SshSessionId,
     path: RemotePath,
     content: Annotated[str, Field(description="The file's content, as text or base64 (see encoding).")],
     encoding: Encoding = "text",
     append: Annotated[bool, Field(description="Add to the end of the file instead of replacing it.")] = False,
-) -> ssh.FileWritten:
+) -> SshFileWritten:
     """Write a remote file exactly (checked by sha256 on the remote side), up to the hub's size limit.
     A replaced file is swapped in atomically (a temporary file renamed over it)."""
     if encoding == "base64":

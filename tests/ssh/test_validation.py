@@ -1,9 +1,9 @@
 """What ssh_open accepts as host, user and port, checked before anything runs."""
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from bridge.exceptions import BridgeError
-from bridge.ssh import check_host, check_path, check_port, check_user
+from bridge.schemas import SshPort, check_host, check_path, check_user
 
 
 def test_it_accepts_names_addresses_and_aliases():
@@ -31,24 +31,25 @@ def test_it_accepts_names_addresses_and_aliases():
     ],
 )
 def test_it_refuses_anything_else_as_a_host(host):
-    with pytest.raises(BridgeError, match="not a host"):
+    with pytest.raises(ValueError, match="not a host"):
         check_host(host)
 
 
 @pytest.mark.parametrize("user", ["", "root\n", "-l", "root;id", "a b", "$(id)", "x" * 33])
 def test_it_refuses_odd_user_names(user):
-    with pytest.raises(BridgeError, match="not a user name"):
+    with pytest.raises(ValueError, match="not a user name"):
         check_user(user)
 
 
 def test_ports_are_1_to_65535():
-    assert check_port(1) == 1 and check_port(65535) == 65535
-    for port in (0, 65536, -22):
-        with pytest.raises(BridgeError, match="1 to 65535"):
-            check_port(port)
+    port = TypeAdapter(SshPort)
+    assert port.validate_python(1) == 1 and port.validate_python(65535) == 65535
+    for wrong in (0, 65536, -22):
+        with pytest.raises(ValidationError):
+            port.validate_python(wrong)
 
 
 @pytest.mark.parametrize("path", ["", "a\nb", "a\x00b", "x" * 4097])
 def test_it_refuses_paths_a_terminal_would_mangle(path):
-    with pytest.raises(BridgeError, match="not a usable path"):
+    with pytest.raises(ValueError, match="not a usable path"):
         check_path(path)
