@@ -1,4 +1,7 @@
-"""AbuseIPDB API v2 `/report` (https://docs.abuseipdb.com/#report-endpoint)."""
+"""AbuseIPDB API v2 `/report` (https://docs.abuseipdb.com/#report-endpoint).
+
+Answers are validated against pydantic models of the fields used: what is stored is what was
+validated, and an answer of another shape is an `AbuseIPDBError`, never an exception of its own."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from pydantic import BaseModel, Field, ValidationError
 
 from .http import session
 
@@ -43,10 +47,28 @@ class Accepted:
     body: dict[str, Any]
 
 
+class ReportData(BaseModel):
+    ip_address: str = Field(alias="ipAddress", max_length=64)
+    abuse_confidence_score: int | None = Field(default=None, alias="abuseConfidenceScore")
+
+
+class ReportAnswer(BaseModel):
+    data: ReportData
+
+
+class ErrorItem(BaseModel):
+    detail: str
+
+
+class ErrorAnswer(BaseModel):
+    errors: list[ErrorItem]
+
+
 def _errors(body: Any) -> str:
-    if isinstance(body, dict) and isinstance(body.get("errors"), list):
-        return "; ".join(str(e.get("detail", e)) for e in body["errors"] if isinstance(e, dict))[:500]
-    return ""
+    try:
+        return "; ".join(e.detail for e in ErrorAnswer.model_validate(body).errors)[:500]
+    except ValidationError:
+        return ""
 
 
 def report(ip: str, categories: list[int], comment: str, timestamp: datetime) -> Accepted:
@@ -71,16 +93,20 @@ def report(ip: str, categories: list[int], comment: str, timestamp: datetime) ->
         body = response.json()
     except ValueError:
         body = None
-    if response.status_code == 200 and isinstance(body, dict) and isinstance(body.get("data"), dict):
-        data = body["data"]
-        score = data.get("abuseConfidenceScore")
-        return Accepted(
-            ip=str(data.get("ipAddress", ip)), confidence=score if isinstance(score, int) else None, body=body
-        )
     if response.status_code == 200:
-        # Something between us mangled the answer: the report may have arrived. A retry finds out,
-        # as AbuseIPDB refuses a second report of the IP (and that refusal marks it sent).
-        raise AbuseIPDBError("AbuseIPDB answered 200 with a body that is not its JSON", retry_after=60)
+        try:
+            answer = ReportAnswer.model_validate(body)
+        except ValidationError:
+            # Something between us mangled the answer: the report may have arrived. A retry finds out,
+            # as AbuseIPDB refuses a second report of the IP (and that refusal marks it sent).
+            raise AbuseIPDBError(
+                "AbuseIPDB answered 200 with a body that is not its JSON", retry_after=60
+            ) from None
+        return Accepted(
+            ip=answer.data.ip_address,
+            confidence=answer.data.abuse_confidence_score,
+            body=answer.model_dump(by_alias=True),
+        )
     detail = _errors(body) or f"HTTP {response.status_code}"
     if response.status_code == 429:
         if "once in 15 minutes" in detail:

@@ -120,6 +120,19 @@ class Enrichment(models.Model):
     def complete(self) -> bool:
         return not self.errors
 
+    @classmethod
+    def record(cls, offender: Offender, fields: Mapping[str, str], errors: list[str]) -> None:
+        """Store one lookup. A retry keeps what an earlier attempt learned where this one failed."""
+        enrichment, created = cls.objects.get_or_create(offender=offender, defaults=dict(fields))
+        if not created:
+            for name, value in fields.items():
+                if value != cls.UNKNOWN:
+                    setattr(enrichment, name, value)
+        enrichment.errors = errors
+        enrichment.looked_up_at = timezone.now()
+        enrichment.attempts = models.F("attempts") + 1
+        enrichment.save()
+
 
 class Report(models.Model):
     """One report of one incident to AbuseIPDB, from the moment it is asked for (`queued`) until it is

@@ -10,7 +10,6 @@ from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -46,9 +45,10 @@ MAX_RETRY_COUNTDOWN = 600
 
 
 @shared_task(bind=True, name="abuse.enrich", acks_late=True, max_retries=5)
-def enrich(self: Any, offender_id: int, force: bool = False) -> str:  # noqa: C901 (too complex: to be split, issue 18)
-    """Look the IP up in RIPE Stat and stage it. Lookup failures stage it with `unknown` fields and
-    retry later (backoff) to fill them in."""
+def enrich(self: Any, offender_id: int, force: bool = False) -> str:
+    """Look the IP up in RIPE Stat and stage it. Lookup failures (no answer, an error, an answer of
+    another shape) are logged and stage it with `unknown` fields; it is retried with backoff, at most
+    `max_retries` times, to fill them in."""
     offender = Offender.objects.filter(pk=offender_id).first()
     if offender is None:
         return "gone"
@@ -61,29 +61,21 @@ def enrich(self: Any, offender_id: int, force: bool = False) -> str:  # noqa: C9
         result = ripestat.lookup(offender.ip)
     else:
         result = ripestat.Lookup(holder="private or reserved address")
-    fields = {k: v for k, v in result.__dict__.items() if k != "errors"}
-    enrichment, created = Enrichment.objects.get_or_create(offender=offender, defaults=fields)
-    if not created:
-        # A retry keeps what an earlier attempt learned when this one failed on that endpoint.
-        for name, value in fields.items():
-            if value != ripestat.UNKNOWN:
-                setattr(enrichment, name, value)
-    enrichment.errors = result.errors
-    enrichment.looked_up_at = timezone.now()
-    enrichment.attempts = F("attempts") + 1
-    enrichment.save()
+    Enrichment.record(offender, {k: v for k, v in result.__dict__.items() if k != "errors"}, result.errors)
     Offender.objects.filter(pk=offender.pk, status=Offender.Status.PENDING).update(
         status=Offender.Status.STAGED
     )
-    if result.errors:
-        try:
-            raise self.retry(
-                kwargs={"offender_id": offender_id, "force": True},
-                countdown=settings.ABUSE_ENRICH_BACKOFF_SECONDS * 2**self.request.retries,
-            )
-        except MaxRetriesExceededError:
-            return "staged; some fields stay unknown"
-    return "staged"
+    if not result.errors:
+        return "staged"
+    attempt = self.request.retries + 1
+    log.warning("abuse.enrich %s (attempt %d): RIPE Stat: %s", offender.ip, attempt, "; ".join(result.errors))
+    try:
+        raise self.retry(
+            kwargs={"offender_id": offender_id, "force": True},
+            countdown=settings.ABUSE_ENRICH_BACKOFF_SECONDS * 2**self.request.retries,
+        )
+    except MaxRetriesExceededError:
+        return "staged; some fields stay unknown"
 
 
 @shared_task(bind=True, name="abuse.submit_report", acks_late=True, max_retries=8)

@@ -77,3 +77,19 @@ def test_private_addresses_are_never_looked_up(worker, abuse_services) -> None:
     enrichment = wait_for(lambda: staged(row), timeout=20)
     assert enrichment is not None and enrichment.holder == "private or reserved address"
     assert abuse_services.ripestat.requests == []
+
+
+def test_an_odd_answer_is_a_logged_failure_that_stores_no_junk(worker, abuse_services) -> None:
+    abuse_services.ripestat.failing.update(
+        dict.fromkeys(("prefix-overview", "maxmind-geo-lite", "abuse-contact-finder"), "odd")
+    )
+    row = offender("185.220.101.10", status=Offender.Status.PENDING, enriched=False)
+    sweep_pending.delay().get(timeout=20)
+    enrichment = wait_for(lambda: staged(row), timeout=20)
+    assert enrichment is not None, worker.log()
+    stored = (enrichment.asn, enrichment.prefix, enrichment.country, enrichment.rir, enrichment.abuse_contact)
+    assert stored == ("unknown",) * 5
+    assert len(enrichment.errors) == 3 and all("unexpected answer" in e for e in enrichment.errors)
+    assert wait_for(lambda: f"abuse.enrich {row.ip} (attempt 1): RIPE Stat: " in worker.log(), timeout=10)
+    abuse_services.ripestat.failing.clear()  # the bounded retries then fill it in
+    assert wait_for(lambda: Enrichment.objects.filter(offender=row, country="NL").exists(), timeout=20)

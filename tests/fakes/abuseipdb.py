@@ -32,7 +32,8 @@ class FakeAbuseIPDB(ServedFake):
     daily_limit: int = 1000
     received: list[Received] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer before behaving again
-    garble_next: int = 0  # answers (of accepted reports) to mangle into a 200 that is not JSON
+    garble_next: int = 0  # answers (of accepted reports) to mangle into a 200 that is not its JSON
+    garble_with: bytes = b"<html>502 Bad Gateway</html>"
     hold: threading.Event | None = None  # while set, requests wait here (max 30 s) before answering
     # One report per IP per this many seconds; a test sets 0 to be "15 minutes later".
     duplicate_window: float = 15 * 60
@@ -50,6 +51,7 @@ class FakeAbuseIPDB(ServedFake):
             self.received.clear()
             self.fail_next.clear()
             self.garble_next = 0
+            self.garble_with = b"<html>502 Bad Gateway</html>"
             self.hold = None
             self.duplicate_window = 15 * 60
             self.arrived.clear()
@@ -89,7 +91,7 @@ class FakeAbuseIPDB(ServedFake):
             while hold.is_set() and time.monotonic() < deadline:
                 time.sleep(0.05)
         if garbled and record.accepted:
-            reply(handler, 200, b"<html>502 Bad Gateway</html>")
+            reply(handler, 200, self.garble_with)
         elif forced:
             reply(
                 handler,

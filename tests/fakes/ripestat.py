@@ -30,8 +30,8 @@ class Network:
 @dataclass
 class FakeRipeStat(ServedFake):
     network: Network = field(default_factory=Network)
-    # endpoint -> "error" (status error, HTTP 400), "500", "429", "garbage" or "hang" (answers after
-    # HANG_SECONDS, long after any client timeout)
+    # endpoint -> "error" (status error, HTTP 400), "500", "429", "garbage", "odd" (status ok, but the
+    # fields have other types) or "hang" (answers after HANG_SECONDS, long after any client timeout)
     failing: dict[str, str] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -146,6 +146,14 @@ class FakeRipeStat(ServedFake):
             return
         if mode == "garbage":
             reply(handler, 200, b"not json")
+            return
+        if mode == "odd":
+            odd = {
+                "prefix-overview": {"asns": ["x"], "resource": ["x"], "block": "x"},
+                "maxmind-geo-lite": {"located_resources": ["x"]},
+                "abuse-contact-finder": {"abuse_contacts": [["x"]], "authoritative_rir": 5},
+            }[endpoint]
+            reply(handler, 200, json.dumps(self._envelope(endpoint, resource, odd)).encode())
             return
         if mode == "error" or not resource:
             body = {

@@ -29,7 +29,7 @@ def services(abuse_services, settings):
     cache.delete(PAUSE_KEY)
 
 
-@pytest.mark.parametrize("mode", ["hang", "500", "garbage", "429"])
+@pytest.mark.parametrize("mode", ["hang", "500", "garbage", "odd", "429"])
 def test_a_failing_ripestat_leaves_unknown_fields_within_a_bounded_time(services, mode) -> None:
     services.ripestat.failing.update(dict.fromkeys(ENDPOINTS, mode))
 
@@ -37,11 +37,26 @@ def test_a_failing_ripestat_leaves_unknown_fields_within_a_bounded_time(services
     result = ripestat.lookup("203.0.113.9")
     took = time.monotonic() - started
 
-    assert (result.asn, result.country, result.abuse_contact) == (ripestat.UNKNOWN,) * 3
+    fields = (result.asn, result.holder, result.prefix, result.country, result.rir, result.abuse_contact)
+    assert fields == (ripestat.UNKNOWN,) * 6
     assert result.errors and all(error.split(":")[0] in ENDPOINTS for error in result.errors)
+    says = {"hang": "timed out", "500": "HTTP 500", "garbage": "not JSON", "odd": "unexpected answer"}
+    assert says.get(mode, "HTTP 429") in result.errors[0]
     # Reads are retried with backoff, but a RIPE Stat that hangs costs a few timeouts, not nine:
     # the enrich task must finish well inside its soft time limit with the default 10 s timeout.
     assert took < 4 * TIMEOUT + 1.5, f"lookup took {took:.1f}s"
+
+
+def test_an_odd_answer_from_abuseipdb_is_not_stored_and_the_retry_finds_it_arrived(services) -> None:
+    services.abuseipdb.garble_next = 1
+    services.abuseipdb.garble_with = b'{"data": {"ipAddress": ["x"], "abuseConfidenceScore": "high"}}'
+    row = offender("185.220.102.30")
+    with pytest.raises(abuseipdb.AbuseIPDBError, match="not its JSON"):
+        send_report(row.pk)
+    send_report(row.pk)
+    (report,) = Report.objects.filter(offender=row)
+    assert report.state == Report.State.SENT and "['x']" not in str(report.response)
+    assert len(services.abuseipdb.accepted) == 1
 
 
 def test_ripestat_answering_again_fills_the_fields_in(services) -> None:
