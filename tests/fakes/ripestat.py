@@ -148,12 +148,12 @@ class FakeRipeStat(ServedFake):
             reply(handler, 200, b"not json")
             return
         if mode == "odd":
-            odd = {
+            odd: dict[str, dict[str, object]] = {
                 "prefix-overview": {"asns": ["x"], "resource": ["x"], "block": "x"},
                 "maxmind-geo-lite": {"located_resources": ["x"]},
                 "abuse-contact-finder": {"abuse_contacts": [["x"]], "authoritative_rir": 5},
-            }[endpoint]
-            reply(handler, 200, json.dumps(self._envelope(endpoint, resource, odd)).encode())
+            }
+            reply(handler, 200, json.dumps(self._envelope(endpoint, resource, odd[endpoint])).encode())
             return
         if mode == "error" or not resource:
             body = {
