@@ -33,6 +33,7 @@ import re
 import subprocess
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import IO
@@ -83,8 +84,14 @@ def _as_text(lines: list[bytes]) -> str:
 class _Connection:
     """One `tmux -C attach` process, its reader thread and the futures of the commands in flight."""
 
-    def __init__(self, argv: list[str], on_close: Callable[[_Connection], None]) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        on_close: Callable[[_Connection], None],
+        on_notification: Callable[[bytes], None] | None = None,
+    ) -> None:
         self.on_close = on_close
+        self.on_notification = on_notification
         self.answered = False
         env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
         self.process = subprocess.Popen(
@@ -162,6 +169,8 @@ class _Connection:
                 elif not line.startswith(b"%"):
                     reason = "the tmux control stream lost its framing"
                     break
+                elif self.on_notification is not None:
+                    self.on_notification(line)
         except (OSError, ValueError):
             pass
         self.close(reason)
@@ -208,10 +217,19 @@ class ControlClient:
         tmux: str = "tmux",
         max_pending: int = MAX_PENDING,
         retry_after: float = 1.0,
+        session: str | None = None,
+        on_notification: Callable[[bytes], None] | None = None,
+        on_disconnect: Callable[[], None] | None = None,
     ) -> None:
         # attach, not a bare `tmux -C` (which would create a session); `ignore-size` keeps window
-        # sizes as the people attached to them want, `no-output` spares us every pane's output.
-        self.argv = [tmux, *socket_args, "-C", "attach-session", "-f", "no-output,ignore-size"]
+        # sizes as the people attached to them want. A client that watches output (`on_notification`)
+        # attaches to `session`, the only one whose panes' output tmux sends it; the others take
+        # `no-output`, which spares them every pane's output.
+        flags = "ignore-size" if on_notification is not None else "no-output,ignore-size"
+        target = ["-t", session] if session else []
+        self.argv = [tmux, *socket_args, "-C", "attach-session", *target, "-f", flags]
+        self.on_notification = on_notification
+        self.on_disconnect = on_disconnect
         self.timeout = timeout
         self.max_pending = max_pending
         self.retry_after = retry_after
@@ -238,7 +256,7 @@ class ControlClient:
     async def acommand(self, args: Sequence[str]) -> str:
         line = self._line(args)
         for attempt in (1, 2):
-            if not self._is_connected():
+            if not self.is_connected():
                 await asyncio.to_thread(self._ensure_connected)
             connection, future = self._submit(line, start=False)
             try:
@@ -251,6 +269,11 @@ class ControlClient:
                     raise
         raise AssertionError("unreachable")
 
+    async def aready(self) -> None:
+        """Returns once the client is attached (starting it if need be): tmux answers a command only
+        after the attach, so from then on it sends this client its session's notifications."""
+        await self.acommand(["display-message", "-p", ""])
+
     def capture_pane(self, target: str, lines: int) -> str:
         """Same text as `tmux capture-pane -p -J -S -{lines} -t {target}` prints."""
         return self.command(capture_args(target, lines))
@@ -260,8 +283,7 @@ class ControlClient:
 
     @property
     def client_name(self) -> str | None:
-        """The name tmux lists this client under (`#{client_name}`, in `#{session_attached_list}`),
-        so listings can leave the hub's own connection out of a session's attached clients."""
+        """The name tmux lists this client under (`#{client_name}`); see `own_client_names`."""
         connection = self._connection
         return f"client-{connection.process.pid}" if connection is not None and connection.alive else None
 
@@ -279,7 +301,7 @@ class ControlClient:
             raise ValueError(f"a command longer than {MAX_LINE} bytes cannot be sent over tmux control mode")
         return line
 
-    def _is_connected(self) -> bool:
+    def is_connected(self) -> bool:
         connection = self._connection
         return connection is not None and connection.alive
 
@@ -292,7 +314,8 @@ class ControlClient:
             if time.monotonic() - self._failed_at < self.retry_after:
                 raise ControlModeUnavailable("tmux control mode failed to start a moment ago")
             try:
-                self._connection = _Connection(self.argv, self._closed)
+                self._connection = _Connection(self.argv, self._closed, self.on_notification)
+                _live.add(self._connection)
             except OSError as exc:
                 self._failed_at = time.monotonic()
                 raise ControlModeUnavailable(f"cannot start tmux: {exc}") from exc
@@ -305,15 +328,28 @@ class ControlClient:
         return connection, connection.submit(line, self.max_pending)
 
     def _closed(self, connection: _Connection) -> None:
+        _live.discard(connection)
         # One that died before answering anything could not attach (no session, no server).
         if not connection.answered:
             self._failed_at = time.monotonic()
+        if self.on_disconnect is not None:
+            self.on_disconnect()
 
     def _give_up(self, connection: _Connection) -> None:
         with self._lock:
             if self._connection is connection:
                 self._connection = None
         connection.close("a tmux command timed out")
+
+
+# This process's live connections, by which listings tell the hub's own clients from people's.
+_live: weakref.WeakSet[_Connection] = weakref.WeakSet()
+
+
+def own_client_names() -> set[str]:
+    """The names tmux lists this process's control-mode clients under (`#{client_name}`, in
+    `#{session_attached_list}`), so listings can leave them out of a session's attached clients."""
+    return {f"client-{c.process.pid}" for c in list(_live) if c.alive}
 
 
 _shared: dict[tuple[int, tuple[str, ...]], ControlClient] = {}

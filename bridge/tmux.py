@@ -188,13 +188,13 @@ SESSION_FIELDS = (
 
 async def list_sessions() -> list[SessionInfo]:
     rows = await _list("list-sessions", fields=SESSION_FIELDS)
-    own = _control().client_name  # the hub's control-mode client is not someone looking at the session
+    own = control_mode.own_client_names()  # the hub's own clients are not someone looking at it
     return [
         SessionInfo(
             id=r[0],
             name=r[1],
             windows=int(r[2]),
-            attached=any(client and client != own for client in r[3].split(",")),
+            attached=any(client and client not in own for client in r[3].split(",")),
             created=int(r[4]),
             activity=int(r[5]),
         )
@@ -328,6 +328,15 @@ async def screen(target: str) -> tuple[list[str], int]:
     )
     *rows, cursor = output.rstrip("\n").split("\n")
     return rows, int(cursor)
+
+
+async def visible(target: str) -> tuple[str, str]:
+    """The visible screen and the cursor's position, each over the control-mode connection: what a
+    wait compares to tell whether a pane changed (two commands, so not of one instant; see `screen`)."""
+    pane = exact(target)
+    text = await read("capture-pane", "-p", "-t", pane)
+    cursor = await read("display-message", "-p", "-t", pane, "#{cursor_x},#{cursor_y}")
+    return text, cursor
 
 
 _DEAD = "tmuxhub: the pane is dead"

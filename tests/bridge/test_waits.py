@@ -1,6 +1,8 @@
+import json
 import time
 
 import anyio
+import psutil
 import pytest
 
 from tests.fixtures.panes import call, pane_text, wait_until
@@ -93,3 +95,89 @@ async def test_many_clients_at_once_all_get_answers(hub, mcp_token, shell_pane):
 
     assert len(results) == 80
     assert all(r["pane"] == shell_pane.pane_id for r in results)
+
+
+async def test_wait_for_text_finds_a_line_that_scrolled_away_at_once(hub, mcp_token, shell_pane):
+    # The line and 3,000 more in one write: gone from any 500-line screen before the next look.
+    flood = "import sys; sys.stdout.write('NEE' + 'DLE 42\\n' + ''.join(f'row {i}\\n' for i in range(3000)))"
+    shell_pane.send_keys(f'sleep 1; python3 -c "{flood}"', enter=True)
+
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "wait_for_text", pane=shell_pane.pane_id, pattern="NEEDLE 42", timeout=10)
+
+    assert out["found"] and out["matched_lines"] == ["NEEDLE 42"]
+
+
+TICKS = """
+import json, sys, time
+time.sleep(1.0)  # the waits are under way by then
+printed = []
+for i in range(int(sys.argv[2])):
+    print(f"TICK-{i} ready", flush=True)
+    printed.append(time.time())
+    time.sleep(0.1)
+open(sys.argv[1], "w").write(json.dumps(printed))
+"""
+
+
+async def test_a_wait_returns_within_milliseconds_of_the_line(hub, mcp_token, shell_pane, tmp_path):
+    rounds = 7
+    script, printed = tmp_path / "ticks.py", tmp_path / "printed.json"
+    script.write_text(TICKS)
+    returned: dict[int, float] = {}
+
+    async def wait(i: int) -> None:
+        async with mcp_session(hub, mcp_token) as session:
+            out = await call(session, "wait_for_text", pane=shell_pane.pane_id, pattern=f"TICK-{i} ready")
+            returned[i] = time.time()
+            assert out["found"], out
+
+    shell_pane.send_keys(f"python3 {script} {printed} {rounds}", enter=True)
+    async with anyio.create_task_group() as group:
+        for i in range(rounds):
+            group.start_soon(wait, i)
+
+    wait_until(printed.exists)
+    latencies = sorted(returned[i] - at for i, at in enumerate(json.loads(printed.read_text())))
+    # Polling every 0.2 s puts the median near 0.1 s; output notifications, a few ms (loaded: tens).
+    assert latencies[rounds // 2] < 0.05, latencies
+
+
+def hub_cpu_seconds(hub) -> float:
+    times = psutil.Process(hub.process.pid).cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+async def test_waits_on_quiet_panes_cost_almost_no_cpu(hub, mcp_token, make_pane):
+    panes = [make_pane("exec sleep 600") for _ in range(4)]
+    started = anyio.Event()
+    in_flight = 0
+
+    async def waits(pane) -> None:
+        nonlocal in_flight
+        async with mcp_session(hub, mcp_token) as session, anyio.create_task_group() as group:
+            for tool, arguments in (
+                ("wait_for_text", {"pattern": "never printed", "timeout": 4}),
+                ("wait_for_idle", {"quiet": 100, "timeout": 4}),
+            ) * 3:
+                group.start_soon(session.call_tool, tool, {"pane": pane.pane_id, **arguments})
+            in_flight += 6
+            if in_flight == 24:
+                started.set()
+
+    cpu: list[float] = []
+
+    async def measure() -> None:
+        await started.wait()
+        await anyio.sleep(1.0)  # every call has reached its wait
+        before = hub_cpu_seconds(hub)
+        await anyio.sleep(2.0)
+        cpu.append(hub_cpu_seconds(hub) - before)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(measure)
+        for pane in panes:
+            group.start_soon(waits, pane)
+
+    # 24 waits for 2 s: polling spent ~10 % of a core here; waiting on notifications, next to nothing.
+    assert cpu[0] < 0.06, f"{cpu[0]:.3f} s of CPU in 2 s"
