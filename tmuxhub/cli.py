@@ -1,8 +1,8 @@
 """`tmuxhub`: the common operations in one command.
 
 tmuxhub serve            migrate, then serve web + MCP (and, with no Redis, a local worker)
-tmuxhub worker           a Celery worker
-tmuxhub beat             the Celery beat scheduler
+tmuxhub worker [ARGS]    a Celery worker (becomes `celery worker ARGS`)
+tmuxhub beat [ARGS]      the Celery beat scheduler; its schedule file is in TMUXHUB_DATA_DIR
 tmuxhub manage ARGS...   any Django management command
 """
 
@@ -13,6 +13,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from typing import NoReturn
+
+# Seconds uvicorn lets open connections finish on stop, and the most `serve` waits for its children
+# before SIGKILL: together under Docker's 10 s stop grace period.
+GRACEFUL_SECONDS = 3
+STOP_SECONDS = 5
 
 
 def _django_setup() -> None:
@@ -29,18 +36,29 @@ def _prepare_database() -> None:
     call_command("createcachetable", verbosity=0)
 
 
-def _celery_argv(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "tmuxhub", *args]
+def _celery_argv(command: str, *args: str) -> list[str]:
+    """`celery worker|beat` on tmuxhub's app; `args` come last, so they override the log level."""
+    return [sys.executable, "-m", "celery", "-A", "tmuxhub", command, "--loglevel=INFO", *args]
 
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
+    """Ask each child still running to stop (SIGTERM); waiting is the caller's job."""
+    for process in processes:
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+
+def _wait_all(*processes: subprocess.Popen[bytes] | None, timeout: float = STOP_SECONDS) -> None:
+    """Wait for every child to exit, SIGKILLing what is still running once `timeout` has passed."""
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        if process is None:
+            continue
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
@@ -52,14 +70,9 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
 
     tmux.ensure_server()
     # The embedded default has no Redis: a worker with beat runs beside the web process so the
-    # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` separately.
+    # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` and `tmuxhub beat`.
     run_worker = with_worker if with_worker is not None else not settings.REDIS_URL
-    worker = None
-    if run_worker:
-        schedule = settings.DATA_DIR / "celerybeat-schedule"
-        worker = subprocess.Popen(
-            _celery_argv("worker", "--beat", f"--schedule={schedule}", "--pool=solo", "--loglevel=INFO")
-        )
+    worker = subprocess.Popen(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None
     web_argv = [
         sys.executable,
         "-m",
@@ -75,20 +88,29 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
         # Only abuse/clientip.py decides who the client is (TMUXHUB_TRUSTED_PROXIES); uvicorn's
         # default believes X-Forwarded-For/-Proto from any local peer.
         "--no-proxy-headers",
+        # Open MCP streams (a client's GET /mcp) hold a graceful shutdown this long, then are cut.
         "--timeout-graceful-shutdown",
-        "10",
+        str(GRACEFUL_SECONDS),
     ]
     print(f"tmuxhub serving {settings.PUBLIC_URL} (listening on {host}:{port})", flush=True)
     web = subprocess.Popen(web_argv)
-    # `docker stop` and service managers send SIGTERM: stop both children, not just this process.
-    signal.signal(signal.SIGTERM, lambda *_: _stop(web))
+    # `docker stop` and service managers send SIGTERM to this process only: pass it to both children.
+    # The handler only signals; the main thread, already in web.wait(), then sees web exit.
+    signal.signal(signal.SIGTERM, lambda *_: _terminate(web, worker))
     try:
-        return web.wait()
-    except KeyboardInterrupt:
-        _stop(web)
-        return 130
-    finally:
-        _stop(worker)
+        code = web.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the children too (same process group)
+        code = 130
+    _terminate(web, worker)
+    _wait_all(web, worker)
+    return code
+
+
+def _exec_celery(command: str, *args: str) -> NoReturn:
+    """Become Celery (exec): SIGTERM reaches it directly (under Docker it is PID 1 itself), and no
+    wrapper is left waiting or Celery left orphaned."""
+    argv = _celery_argv(command, *args)
+    os.execv(argv[0], argv)  # noqa: S606 (argv list, no shell)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,22 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     worker_group.add_argument("--with-worker", dest="with_worker", action="store_true", default=None)
     worker_group.add_argument("--no-worker", dest="with_worker", action="store_false")
 
-    commands.add_parser("worker", help="run a Celery worker")
-    commands.add_parser("beat", help="run the Celery beat scheduler")
+    for name, help_text in (("worker", "run a Celery worker"), ("beat", "run the Celery beat scheduler")):
+        commands.add_parser(name, help=f"{help_text} (extra arguments go to Celery)")
     manage_parser = commands.add_parser("manage", help="run a Django management command")
     manage_parser.add_argument("args", nargs=argparse.REMAINDER)
 
-    options = parser.parse_args(argv)
+    options, extra = parser.parse_known_args(argv)
+    if extra and options.command not in ("worker", "beat", "manage"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if options.command == "serve":
         return serve(options.host, options.port, options.workers, options.with_worker)
-    if options.command == "worker":
-        return subprocess.call(_celery_argv("worker", "--loglevel=INFO"))
-    if options.command == "beat":
-        return subprocess.call(_celery_argv("beat", "--loglevel=INFO"))
+    if options.command in ("worker", "beat"):
+        _exec_celery(options.command, *extra)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["tmuxhub manage", *options.args])
+    execute_from_command_line(["tmuxhub manage", *options.args, *extra])
     return 0
 
 

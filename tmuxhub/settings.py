@@ -183,6 +183,7 @@ else:
     for _sub in ("out", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "tmuxhub.celery:EmbeddedTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -190,6 +191,8 @@ else:
         # kombu otherwise writes its broadcast (control) files into the working directory.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # Seconds between two looks for a new task (kombu's default is 1).
+        "polling_interval": 0.1,
     }
     CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
     (DATA_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
@@ -415,6 +418,8 @@ ABUSE_AUTO_REPORT = env.bool("ABUSE_AUTO_REPORT", default=False)
 # A report left `sending` this long (its worker died) is resumed by the sweep.
 ABUSE_SEND_LEASE_SECONDS = env.int("ABUSE_SEND_LEASE_SECONDS", default=120)
 ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
+# `tmuxhub beat` (and the embedded worker's beat) keep their schedule here, not in the working directory.
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "abuse-sweep-pending": {"task": "abuse.sweep_pending", "schedule": ABUSE_SWEEP_SECONDS},
     "abuse-sweep-reports": {"task": "abuse.sweep_reports", "schedule": ABUSE_SWEEP_SECONDS},

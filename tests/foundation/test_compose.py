@@ -47,3 +47,8 @@ def test_the_web_command_is_one_the_cli_accepts() -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main([*command[1:], "--help"])
     assert exit_info.value.code == 0
+
+
+def test_worker_and_beat_run_through_the_cli_so_sigterm_reaches_celery() -> None:
+    for name in ("worker", "beat"):
+        assert SERVICES[name]["command"][:2] == ["tmuxhub", name]
