@@ -10,7 +10,7 @@ from typing import Any
 def mint_token(user: Any, resource: str, expires_in: int = 3600, client: str = "test client") -> str:
     """A token for `user` bound to `resource` (a hub's `/mcp`), issued to the public client `client`."""
     from django.utils import timezone
-    from oauth2_provider.models import get_access_token_model, get_application_model
+    from oauth2_provider.models import get_access_token_model, get_application_model, set_token_value
 
     application, _ = get_application_model().objects.get_or_create(
         name=client,
@@ -22,12 +22,13 @@ def mint_token(user: Any, resource: str, expires_in: int = 3600, client: str = "
         },
     )
     token = secrets.token_urlsafe(32)
-    get_access_token_model().objects.create(
+    access = get_access_token_model()(
         user=user,
         application=application,
-        token=token,
         scope="mcp",
         expires=timezone.now() + timedelta(seconds=expires_in),
         resource=[resource],
     )
+    set_token_value(access, token)  # stored as DOT stores it: the checksum only
+    access.save()
     return token

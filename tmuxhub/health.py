@@ -30,7 +30,17 @@ def _check_tmux() -> str:
     return f"ok ({tmux.ping()} sessions)"
 
 
+def _check_cache() -> str:
+    """The database cache's table (embedded mode): `/register` and `capture_since` need it."""
+    from django.core.cache import cache
+
+    cache.get("healthz")
+    return "ok"
+
+
 CHECKS = {"database": _check_database, "broker": _check_broker, "tmux": _check_tmux}
+if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    CHECKS["cache"] = _check_cache
 
 
 @require_GET

@@ -298,6 +298,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    # Access and refresh tokens are stored as their SHA-256 only (the `token` column stays blank).
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "SCOPES": {"mcp": "Use tmuxhub's MCP tools"},
     "DEFAULT_SCOPES": ["mcp"],
     # The consent screen shows every time: any client may register, so the person decides each time.

@@ -37,7 +37,8 @@ def used_token(hub, make_user, make_token) -> str:
 
 
 def test_revoking_a_cached_token_takes_effect_at_once(hub, used_token) -> None:
-    get_access_token_model().objects.filter(token=used_token).delete()
+    checksum = hashlib.sha256(used_token.encode()).hexdigest()
+    get_access_token_model().objects.filter(token_checksum=checksum).delete()
 
     assert mcp_post(hub, used_token).status_code == 401
 

@@ -11,8 +11,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from . import signals
+        from . import datafiles, signals
 
+        datafiles.protect()
         signals.connect_post_migrate(self)
         # The app schedules its own housekeeping, whatever else settings put in the beat schedule;
         # Celery beat reads the schedule after Django is set up.

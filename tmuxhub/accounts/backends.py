@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from social_core.backends.github import GithubOAuth2
 
@@ -15,3 +17,11 @@ class GitHubOAuth2(GithubOAuth2):
 
     def api_url(self) -> str:
         return str(settings.GITHUB_API_URL)
+
+    def extra_data(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """What social-auth keeps of the login, less GitHub's access token: tmuxhub never calls
+        GitHub for a person after login, so a copy of the database holds no GitHub token."""
+        data = dict(super().extra_data(*args, **kwargs))
+        data.pop("access_token", None)
+        data.pop("token_type", None)
+        return data

@@ -1,0 +1,86 @@
+"""A copy of the database holds no usable bearer, refresh or GitHub token (issue 13, item 5)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from social_django.models import UserSocialAuth
+
+from tests.auth.oauth_client import OAuthClient, mcp_post
+from tmuxhub.accounts.models import AllowedGitHubUser
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _database_bytes() -> bytes:
+    name = Path(settings.DATABASES["default"]["NAME"])
+    return b"".join(path.read_bytes() for path in (name, name.with_name(f"{name.name}-wal")) if path.exists())
+
+
+def test_tokens_are_stored_as_checksums_only(client: OAuthClient) -> None:
+    first = client.tokens()
+    refreshed = client.refresh(first["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.text
+    tokens = refreshed.json()
+    assert mcp_post(client.hub, tokens["access_token"]).status_code == 200
+
+    for model in (get_access_token_model(), get_refresh_token_model()):
+        assert set(model.objects.values_list("token", flat=True)) == {""}
+    assert (
+        get_access_token_model()
+        .objects.filter(token_checksum=hashlib.sha256(tokens["access_token"].encode()).hexdigest())
+        .exists()
+    )
+    github_tokens = list(client.github.tokens)
+    assert github_tokens
+    for social in UserSocialAuth.objects.all():
+        assert "access_token" not in social.extra_data
+    if connection.vendor == "sqlite":
+        stored = _database_bytes()
+        for secret in [first["access_token"], first["refresh_token"], *tokens.values(), *github_tokens]:
+            if isinstance(secret, str) and len(secret) > 20:
+                assert secret.encode() not in stored
+
+
+def test_the_migration_redacts_tokens_stored_before(hub) -> None:
+    migration = __import__("tmuxhub.accounts.migrations.0003_hash_stored_tokens", fromlist=["redact"])
+    user = get_user_model().objects.create_user("octocat")
+    AllowedGitHubUser.objects.create(github_login="octocat", user=user)
+    application = get_application_model().objects.create(
+        name="Claude",
+        client_type="public",
+        authorization_grant_type="authorization-code",
+        redirect_uris="https://claude.ai/api/mcp/auth_callback",
+    )
+    # As DOT wrote rows before hashed storage: the token in clear beside its checksum.
+    access = get_access_token_model().objects.create(
+        user=user,
+        application=application,
+        token="old-plaintext-access-token",
+        scope="mcp",
+        expires=timezone.now() + timedelta(hours=1),
+        resource=[hub.mcp_url],
+    )
+    get_refresh_token_model().objects.create(
+        user=user, application=application, token="old-plaintext-refresh-token", access_token=access
+    )
+    UserSocialAuth.objects.create(
+        user=user, provider="github", uid="583231", extra_data={"id": 583231, "access_token": "gho_old"}
+    )
+
+    migration.redact(apps, None)
+
+    assert get_access_token_model().objects.get().token == ""
+    assert get_refresh_token_model().objects.get().token == ""
+    assert UserSocialAuth.objects.get().extra_data == {"id": 583231}
+    # The checksum was kept, so the token still works.
+    assert mcp_post(hub, "old-plaintext-access-token").status_code == 200
