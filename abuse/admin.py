@@ -83,6 +83,7 @@ class OffenderAdmin(admin.ModelAdmin):
         "sample_count",
         "first_seen",
         "last_seen",
+        "not_reportable_because",
     )
     fields = ("status", "note", *readonly_fields)
     inlines = (EnrichmentInline, RequestSampleInline, ReportInline)
@@ -106,6 +107,10 @@ class OffenderAdmin(admin.ModelAdmin):
     @admin.display(description="categories")
     def categories(self, obj: Offender) -> str:
         return ", ".join(str(c) for c in categories_for(obj.reason_counts()))
+
+    @admin.display(description="not reportable because")
+    def not_reportable_because(self, obj: Offender) -> str:
+        return obj.unreportable_reason or "(it is reportable)"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

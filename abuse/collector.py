@@ -161,7 +161,10 @@ def write_batch(batch: dict[str, Tally]) -> None:
 def _write_chunk(chunk: dict[str, Tally]) -> None:
     cap = settings.ABUSE_SAMPLES_PER_OFFENDER
     Offender.objects.bulk_create(
-        [Offender(ip=ip, first_seen=t.first_at, last_seen=t.last_at) for ip, t in chunk.items()],
+        [
+            Offender(ip=ip, first_seen=t.first_at, last_seen=t.last_at, status=Offender.initial_status(ip))
+            for ip, t in chunk.items()
+        ],
         ignore_conflicts=True,
     )
     rows = {

@@ -11,13 +11,36 @@ from django.utils import timezone
 
 from .categories import Reason
 
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(net)
+    for net in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20")
+)
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
-def is_reportable(ip: str) -> bool:
-    """Only global unicast addresses belong to someone AbuseIPDB can act on."""
+
+def unreportable_reason(ip: str) -> str:
+    """Why AbuseIPDB could not act on this address (nobody on the internet owns it), or "" when it can."""
     address = ipaddress.ip_address(ip)
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    if any(address.version == net.version and address in net for net in DOCUMENTATION_NETWORKS):
+        return "documentation address"
+    for reason, applies in (
+        ("loopback address", address.is_loopback),
+        ("link-local address", address.is_link_local),
+        ("multicast address", address.is_multicast),
+        ("shared address space (carrier-grade NAT)", address in SHARED_ADDRESS_SPACE),
+        ("private address", address.is_private),
+        ("reserved address", not address.is_global),
+    ):
+        if applies:
+            return reason
+    return ""
+
+
+def is_reportable(ip: str) -> bool:
+    """Only global unicast addresses belong to someone AbuseIPDB can act on."""
+    return not unreportable_reason(ip)
 
 
 class Offender(models.Model):
@@ -25,6 +48,7 @@ class Offender(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending (collecting)"
+        NOT_REPORTABLE = "not_reportable", "not reportable (private, reserved or documentation address)"
         STAGED = "staged", "staged (enriched, ready to report)"
         REPORTED = "reported", "reported"
         DISMISSED = "dismissed", "dismissed"
@@ -64,6 +88,15 @@ class Offender(models.Model):
     @property
     def reportable(self) -> bool:
         return is_reportable(self.ip)
+
+    @property
+    def unreportable_reason(self) -> str:
+        return unreportable_reason(self.ip)
+
+    @staticmethod
+    def initial_status(ip: str) -> str:
+        """Decided when the IP is first collected: an address nobody owns is never staged."""
+        return Offender.Status.NOT_REPORTABLE if unreportable_reason(ip) else Offender.Status.PENDING
 
     def reason_counts(self) -> dict[str, int]:
         return {

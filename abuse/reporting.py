@@ -113,7 +113,9 @@ def _check_offender(offender: Offender) -> None:
             f"{offender.ip} is {offender.status}: change its status in the admin to report it."
         )
     if not offender.reportable:
-        raise ReportRefused(f"{offender.ip} is a private or reserved address: AbuseIPDB cannot act on it.")
+        raise ReportRefused(
+            f"{offender.ip} is not reportable ({offender.unreportable_reason}): AbuseIPDB cannot act on it."
+        )
 
 
 def prepare(offender_id: int) -> Report:

@@ -57,10 +57,10 @@ def enrich(self: Any, offender_id: int, force: bool = False) -> str:
             return f"already {offender.status}"
         if offender.last_seen > timezone.now() - timedelta(seconds=settings.ABUSE_QUIET_SECONDS):
             return "not quiet yet"
-    if offender.reportable:
-        result = ripestat.lookup(offender.ip)
-    else:
-        result = ripestat.Lookup(holder="private or reserved address")
+    if not offender.reportable:  # collected before not-reportable addresses had a status of their own
+        Offender.objects.filter(pk=offender.pk).update(status=Offender.Status.NOT_REPORTABLE)
+        return f"not reportable: {offender.unreportable_reason}"
+    result = ripestat.lookup(offender.ip)
     Enrichment.record(offender, {k: v for k, v in result.__dict__.items() if k != "errors"}, result.errors)
     Offender.objects.filter(pk=offender.pk, status=Offender.Status.PENDING).update(
         status=Offender.Status.STAGED

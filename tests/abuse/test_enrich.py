@@ -71,11 +71,12 @@ def test_a_failed_lookup_stages_with_unknown_and_a_retry_fills_it_in(worker, abu
     assert filled.abuse_contact == "abuse@example.net" and filled.attempts == 2
 
 
-def test_private_addresses_are_never_looked_up(worker, abuse_services) -> None:
+def test_private_addresses_left_pending_are_never_looked_up(worker, abuse_services) -> None:
     row = offender("10.1.2.3", status=Offender.Status.PENDING, enriched=False)
     sweep_pending.delay().get(timeout=20)
-    enrichment = wait_for(lambda: staged(row), timeout=20)
-    assert enrichment is not None and enrichment.holder == "private or reserved address"
+    unreportable = Offender.Status.NOT_REPORTABLE
+    assert wait_for(lambda: Offender.objects.filter(pk=row.pk, status=unreportable).exists(), timeout=20)
+    assert not Enrichment.objects.filter(offender=row).exists()
     assert abuse_services.ripestat.requests == []
 
 

@@ -88,6 +88,6 @@ async def test_bad_input_gets_a_clear_error(reporting_hub, owner_token, offender
     assert "last_day, last_week or since:YYYY-MM-DD" in messages[0]
     assert "not a real date" in messages[1]
     assert "not an IP address" in messages[2]
-    assert "private or reserved" in messages[3]
+    assert "not reportable (private address)" in messages[3]
     assert "no abuse record" in messages[4]
     assert abuse_services.abuseipdb.received == []
