@@ -66,6 +66,14 @@ def test_literal_patterns_are_not_regexes():
         ("DATABASE", "postgres://u:pw@db/x", True),
         ("EDITOR", "vim", False),
         ("PATH", "/usr/bin:/bin", False),
+        ("REDIS_URL", "redis://:pw@127.0.0.1:6379/0", True),
+        ("MYSQL_PWD", "x", True),
+        ("PWD", "/home/me", False),
+        ("OLDPWD", "/tmp", False),
+        ("ALERT_WEBHOOK", "https://example.com/x", True),
+        ("HOOK", "https://hooks.slack.com/services/T/B/x", True),
+        ("CALLBACK", "https://example.com/?Access_Token=x", True),
+        ("PROXY", "http://proxy:8080/a@b", False),
     ],
 )
 def test_secret_looking_values_are_recognised(name, value, secret):

@@ -22,17 +22,30 @@ async def test_search_panes_finds_text_in_every_pane(hub, mcp_token, make_pane):
     assert limited["limited"] and len(limited["matches"]) == 1
 
 
+LEAKS = {
+    "GITHUB_TOKEN": "ghp_" + "a" * 36,
+    "DEPLOY_URL": "https://user:pw@example.com/",
+    "REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0",
+    "MYSQL_PWD": "hunter2",
+    "FTP_PASS": "hunter2",
+    "ALERTS_WEBHOOK": "https://hooks.example.com/T0/B0/abc",
+    "SLACK_URL": "https://hooks.slack.com/services/T0/B0/abc",
+    "SENTRY_DSN": "https://abc@o1.ingest.sentry.io/1",
+    "CALLBACK": "https://example.com/cb?user=me&access_token=abc",
+}
+PLAIN = {"EDITOR": "vim", "PWD": "/home/me", "OLDPWD": "/tmp", "PROXY": "http://proxy:8080/a@b"}
+
+
 async def test_show_environment_redacts_secrets(hub, mcp_token, shell_pane, tmux):
-    tmux.cmd("set-environment", "-g", "GITHUB_TOKEN", "ghp_" + "a" * 36)
-    tmux.cmd("set-environment", "-g", "DEPLOY_URL", "https://user:pw@example.com/")
-    tmux.cmd("set-environment", "-g", "EDITOR", "vim")
+    for name, value in {**LEAKS, **PLAIN}.items():
+        tmux.cmd("set-environment", "-g", name, value)
 
     async with mcp_session(hub, mcp_token) as session:
         out = await call(session, "show_environment")
 
     values = {v["name"]: v["value"] for v in out["variables"]}
-    assert values["GITHUB_TOKEN"] == values["DEPLOY_URL"] == "[redacted]"
-    assert values["EDITOR"] == "vim"
+    assert {name: values[name] for name in LEAKS} == dict.fromkeys(LEAKS, "[redacted]")
+    assert {name: values[name] for name in PLAIN} == PLAIN
 
 
 async def test_resources_show_the_tree_and_pane_contents(hub, mcp_token, shell_pane):
