@@ -15,7 +15,7 @@ from bridge.exceptions import BridgeError
 from bridge.schemas import SshFileRead, SshFileWritten, SshSession
 
 from .protocol import Markers, between, wrap
-from .session import exclusive, get_session, run_script, set_busy, wait_for
+from .session import exclusive, get_session, refuse_busy, run_script, set_busy, wait_for
 
 
 def _check_size(size: int) -> None:
@@ -91,6 +91,7 @@ async def read_file(session_id: str, path: str, as_base64: bool) -> SshFileRead:
     async with exclusive(
         session, hold=settings.TMUXHUB_SSH_MAX_WAIT, wait=settings.TMUXHUB_SSH_CONNECT_TIMEOUT
     ):
+        await refuse_busy(session)
         data, digest = await _read_exact(session, path)
     content: str
     if as_base64:
@@ -133,6 +134,7 @@ async def write_file(session_id: str, path: str, data: bytes, append: bool) -> S
     )
     timeout = _transfer_timeout(len(data))
     async with exclusive(session, hold=timeout + 30, wait=settings.TMUXHUB_SSH_CONNECT_TIMEOUT):
+        await refuse_busy(session)
         status, lines = await _transfer(session, script, markers, data, timeout)
     if status != 0:
         said = " / ".join(line.strip() for line in lines if line.strip() and markers.ready not in line)

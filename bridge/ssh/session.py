@@ -85,6 +85,23 @@ async def set_busy(session: SshSession, nonce: str | None) -> None:
     await tmux.set_window_option(session.window_id, f"{OPTION}busy", nonce)
 
 
+async def refuse_busy(session: SshSession) -> None:
+    """BridgeError while a command sent with ssh_send_command has not been seen to finish: a file
+    transfer's script typed now would go to that command (into the file of a `cat > f`). A command
+    that has finished since its call returned (its end marker is in the pane now) frees the session."""
+    nonce = (await tmux.display(session.window_id, f"{OPTION}busy"))[0]
+    if not nonce:
+        return
+    if any(Markers(nonce).end.match(line) for line in await tmux.capture_raw(session.pane_id, "-")):
+        await set_busy(session, None)
+        return
+    raise BridgeError(
+        f"SSH session {session.id} is busy: the last command sent with ssh_send_command has not been seen "
+        "to finish, and the file transfer would be typed into it. Look with ssh_snapshot; when it is not "
+        f"needed, interrupt it (send_keys C-c to pane {session.pane_id}), then run ssh_send_command `true`"
+    )
+
+
 @asynccontextmanager
 async def exclusive(session: SshSession, hold: float, wait: float) -> AsyncIterator[None]:
     """One call at a time types into a session, whichever hub process serves it: a lock kept by

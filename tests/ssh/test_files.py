@@ -1,5 +1,6 @@
 """Reading and writing remote files through an SSH session: exact bytes, any size up to the cap."""
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -206,3 +207,24 @@ async def test_it_works_in_a_plain_posix_shell_too(ssh, sshd):
     assert shell["output"] == "dash 3\n"
     assert long["output"] == "6001\n"
     assert base64.b64decode(read["content"]) == data == (sshd.home / "d.bin").read_bytes()
+
+
+async def test_reading_a_file_refuses_while_a_command_still_runs(ssh, sshd):
+    mcp, sid = ssh
+    (sshd.home / "notes.txt").write_text("hello\n")
+    typed = sshd.home / "typed.txt"
+    await call(mcp, "ssh_send_command", id=sid, command=f"cat > {typed}", timeout=0.3)
+
+    refused = await mcp.call_tool("ssh_read_file", {"id": sid, "path": str(sshd.home / "notes.txt")})
+    pane = (await call(mcp, "ssh_list"))["sessions"][0]["pane_id"]
+    await call(mcp, "send_keys", pane=pane, keys=["C-d"])  # `cat` ends, the command's end marker shows
+    deadline = time.monotonic() + 10
+    while (
+        read := await mcp.call_tool("ssh_read_file", {"id": sid, "path": str(sshd.home / "notes.txt")})
+    ).is_error:
+        assert "busy" in read.content[0].text and time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+
+    assert refused.is_error and "busy" in refused.content[0].text
+    assert typed.read_text() == ""  # nothing of the read's script was typed into `cat`
+    assert structured(read)["content"] == "hello\n"
