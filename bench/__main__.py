@@ -25,11 +25,13 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .timing import Budget, Result, measure_async, measure_sync, table
+from .waits import wait_cases
 from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, ensure_seed_venv, hub, tmux_world
 
 PARTS = ("floor", "hub", "seeds", "prompt", "wait", "flood")
@@ -179,31 +181,6 @@ async def prompt_case(running: Hub, world: Tmux, budget: Budget) -> Result:
     return result
 
 
-async def wait_case(running: Hub, world: Tmux, budget: Budget, waiters: int = 4) -> Result:
-    """capture_pane while `waiters` long `wait_for_idle` calls (on a pane that never goes quiet) are
-    in flight on other connections: they must not slow it down."""
-    from tests.hub import mcp_session
-
-    from .servers import tool_caller
-
-    async def long_wait() -> None:
-        async with mcp_session(running.mcp_url, running.token) as session:
-            arguments = {"pane": world.busy_pane, "quiet": 30, "timeout": budget.seconds + 3}
-            await session.call_tool("wait_for_idle", arguments)
-
-    waits = [asyncio.create_task(long_wait()) for _ in range(waiters)]
-    await asyncio.sleep(1)  # the waits are polling by now
-    async with mcp_session(running.mcp_url, running.token) as session:
-        call = tool_caller(session, "capture_pane", {"pane": world.pane, "lines": PANE_ROWS}, LAST_LINE)
-        result = await measure_async(
-            f"tmuxhub `capture_pane` while {waiters} `wait_for_idle` wait", [call], budget
-        )
-    still_waiting = sum(not task.done() for task in waits)
-    await asyncio.gather(*waits)
-    result.note = f"{still_waiting}/{waiters} waits still in flight when the loop ended"
-    return result
-
-
 def flood_case(quick: bool) -> dict[str, Any]:
     from . import flood
 
@@ -266,11 +243,24 @@ def verdicts(results: list[Result], flood: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def wait_verdicts(waits: dict[str, Any] | None) -> list[str]:
+    if not waits:
+        return []
+    p95, cpu = waits["line_to_answer_p95_ms"], waits["quiet_hub_cpu_percent"]
+    return [
+        f"wait_for_text p95 from a line written to the call's answer {p95:.1f} ms (target <= 20 ms): "
+        f"{_ok(p95 <= 20)}",
+        f"a line followed at once by {waits['burst_lines']:,} more found: {_ok(waits['burst_found'])}",
+        f"hub CPU with {waits['quiet_waits']} waits on {waits['quiet_panes']} quiet panes {cpu:.2f} % of "
+        f"one core (target < 5 %): {_ok(cpu < 5)}",
+    ]
+
+
 def _ok(passed: bool) -> str:
     return "met" if passed else "NOT met"
 
 
-def main(argv: list[str] | None = None) -> int:  # noqa: C901 (too complex: to be split, issue 18)
+def parse_options(argv: list[str] | None) -> tuple[argparse.Namespace, Budget]:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -292,12 +282,6 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (too complex: to b
     soak.add_argument("--soak-calls", type=int, default=1_000_000, help="most calls in all")
     soak.add_argument("--soak-max-growth-mb", type=float, default=40.0, help="memory growth allowed")
     options = parser.parse_args(argv)
-    if options.soak:
-        from .soak import main as run_soak
-
-        return run_soak(
-            options.soak_clients, options.soak_seconds, options.soak_calls, options.soak_max_growth_mb
-        )
     budget = Budget(
         calls=options.calls or (200 if options.quick else 2000),
         seconds=options.seconds or (1.5 if options.quick else 5.0),
@@ -307,72 +291,107 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 (too complex: to b
         parser.error("--calls, --seconds, --clients and --hub-workers must be positive")
     if options.profile and options.hub_workers != 1:
         parser.error("--profile samples one process: use it with --hub-workers 1")
-    parts = set(options.only)
-    about = machine()
-    progress(f"{about['cpus']} x {about['cpu']}, {about['tmux']}, Python {about['python']}")
-    results: list[Result] = []
-    flood: dict[str, Any] | None = None
+    return options, budget
 
+
+@dataclass
+class Run:
+    """What one run measured."""
+
+    results: list[Result] = field(default_factory=list)
+    flood: dict[str, Any] | None = None
+    waits: dict[str, Any] | None = None
+
+
+def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, budget: Budget) -> None:
+    """The parts that talk to tmuxhub: hub (optionally profiled), wait, prompt."""
+    parts = set(options.only)
+    profiler = _profile(running, budget) if options.profile else None
+    if "hub" in parts:
+        # With several workers the pid is uvicorn's supervisor, whose CPU says nothing.
+        server_pid = running.pid if options.hub_workers == 1 else None
+        run.results += asyncio.run(hub_cases(running, world, budget, options.clients, server_pid))
+    if profiler is not None:
+        profiler()
+    if "wait" in parts:
+        progress("waits: line-to-answer latency, a burst, quiet waits' CPU, capture during long waits")
+        results, run.waits = asyncio.run(wait_cases(running, world, budget))
+        run.results += results
+    if "prompt" in parts:
+        progress("tmux_send_prompt + wait_for_idle round trips")
+        run.results.append(asyncio.run(prompt_case(running, world, budget)))
+
+
+def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
+    parts = set(options.only)
+    run = Run()
     with ExitStack() as stack:
         world = stack.enter_context(tmux_world())
         if "floor" in parts:
             progress("floor: raw subprocess, libtmux, control mode")
-            results += floor_cases(world, budget)
+            run.results += floor_cases(world, budget)
         if parts & {"hub", "prompt", "wait"}:
             running = stack.enter_context(
                 hub(world, workers=options.hub_workers, source=options.hub_dir.resolve())
             )
-            progress(f"tmuxhub up at {running.url} (pid {running.pid})")
-            profiler = _profile(running, budget) if options.profile else None
-            if "hub" in parts:
-                # With several workers the pid is uvicorn's supervisor, whose CPU says nothing.
-                server_pid = running.pid if options.hub_workers == 1 else None
-                results += asyncio.run(hub_cases(running, world, budget, options.clients, server_pid))
-            if profiler is not None:
-                profiler()
-            if "wait" in parts:
-                progress("capture_pane while long wait_for_idle calls are in flight")
-                results.append(asyncio.run(wait_case(running, world, budget)))
-            if "prompt" in parts:
-                progress("tmux_send_prompt + wait_for_idle round trips")
-                results.append(asyncio.run(prompt_case(running, world, budget)))
+            progress(f"tmuxhub up at {running.url} (pid {running.pid}, {options.hub_workers} worker(s))")
+            hub_parts(run, running, world, options, budget)
         if "seeds" in parts:
             ensure_seed_venv(progress)
-            results += asyncio.run(seed_cases(world, budget, options.clients))
+            run.results += asyncio.run(seed_cases(world, budget, options.clients))
     if "flood" in parts:
-        flood = flood_case(options.quick)
+        run.flood = flood_case(options.quick)
+    return run
 
-    floor = _best(results, "raw", 1)
-    about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+def report(about: dict[str, str], budget: Budget, run: Run) -> list[str]:
+    """Print the run as Markdown, ready to paste; the SPEC's targets it checked."""
+    floor = _best(run.results, "raw", 1)
     print(
         f"\n{about['date']} | {about['cpus']} x {about['cpu']} | {about['tmux']} | "
-        f"Python {about['python']} | load average {about['load_average']} before, "
-        f"{about['load_average_after']} after"
+        f"Python {about['python']} | hub workers {about['hub_workers']} | load average "
+        f"{about['load_average']} before, {about['load_average_after']} after"
     )
     print(f"budget per case: {budget.calls} calls or {budget.seconds:g} s, {budget.warmup} warm-up calls\n")
-    print(table(results, floor))
-    notes = {f"- {r.case}: {r.note}" for r in results if r.note}
-    notes |= {f"- {r.case} ({r.clients}): first error: {r.first_error}" for r in results if r.first_error}
+    print(table(run.results, floor))
+    notes = {f"- {r.case}: {r.note}" for r in run.results if r.note}
+    notes |= {f"- {r.case} ({r.clients}): first error: {r.first_error}" for r in run.results if r.first_error}
     print("\n".join(sorted(notes)))
-    if flood:
-        print("\n429 flood (bench/flood.py): " + ", ".join(f"{k}={v}" for k, v in flood.items()))
-    lines = verdicts(results, flood)
+    if run.waits:
+        print("\nwaits (bench/waits.py): " + ", ".join(f"{k}={v}" for k, v in run.waits.items()))
+    if run.flood:
+        print("\n429 flood (bench/flood.py): " + ", ".join(f"{k}={v}" for k, v in run.flood.items()))
+    lines = verdicts(run.results, run.flood) + wait_verdicts(run.waits)
     if lines:
         print("\nSPEC targets:\n" + "\n".join(f"- {line}" for line in lines))
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    options, budget = parse_options(argv)
+    if options.soak:
+        from .soak import main as run_soak
+
+        return run_soak(
+            options.soak_clients, options.soak_seconds, options.soak_calls, options.soak_max_growth_mb
+        )
+    about = machine()
+    about["hub_workers"] = str(options.hub_workers)
+    progress(f"{about['cpus']} x {about['cpu']}, {about['tmux']}, Python {about['python']}")
+    run = run_parts(options, budget)
+    about["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = report(about, budget, run)
     options.results.mkdir(parents=True, exist_ok=True)
     out = options.results / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "machine": about,
-                "budget": vars(budget),
-                "results": [r.as_dict() for r in results],
-                "flood": flood,
-                "targets": lines,
-            },
-            indent=2,
-        )
-    )
+    written = {
+        "machine": about,
+        "budget": vars(budget),
+        "results": [r.as_dict() for r in run.results],
+        "waits": run.waits,
+        "flood": run.flood,
+        "targets": lines,
+    }
+    out.write_text(json.dumps(written, indent=2))
     print(f"\nwritten to {out}")
     return 0
 

@@ -29,6 +29,8 @@ class Result:
     first_error: str = ""
     client_cpu_ms: float = math.nan  # CPU of this (the client's) process per call
     server_cpu_ms: float = math.nan  # CPU of the server's process per call, where its pid is known
+    # The machine's 1-minute load average when the case ended: other work inflates every figure.
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
 
     @property
     def calls(self) -> int:
@@ -65,6 +67,7 @@ class Result:
             "seconds": round(self.seconds, 3),
             "client_cpu_ms_per_call": round(self.client_cpu_ms, 3),
             "server_cpu_ms_per_call": round(self.server_cpu_ms, 3),
+            "load_average": round(self.load, 2),
             "note": self.note,
             "first_error": self.first_error,
         }
@@ -92,6 +95,7 @@ def measure_sync(case: str, call: Callable[[], object], budget: Budget, note: st
             break
     result.seconds = time.perf_counter() - started
     result.client_cpu_ms = (time.process_time() - cpu) * 1000 / max(1, result.calls)
+    result.load = os.getloadavg()[0]
     return result
 
 
@@ -133,6 +137,7 @@ async def measure_async(
     result.client_cpu_ms = (time.process_time() - cpu) * 1000 / done
     if server_pid:
         result.server_cpu_ms = (process_cpu_ms(server_pid) - server_cpu) / done
+    result.load = os.getloadavg()[0]
     return result
 
 
@@ -144,9 +149,9 @@ def table(results: Sequence[Result], floor: Result | None) -> str:
     """A Markdown table: one row per case and client count, with p50 as a multiple of the floor."""
     header = (
         "| case | clients | p50 ms | p95 ms | calls/s | errors | p50 ÷ raw subprocess "
-        "| CPU ms/call: client | server |"
+        "| CPU ms/call: client | server | load |"
     )
-    lines = [header, "|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = [header, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         ratio = "—"
         if floor is not None and floor.calls and r.calls:
@@ -154,6 +159,6 @@ def table(results: Sequence[Result], floor: Result | None) -> str:
         per_second = "—" if math.isnan(r.per_second) else f"{r.per_second:,.0f}"
         lines.append(
             f"| {r.case} | {r.clients} | {_ms(r.p50)} | {_ms(r.p95)} | {per_second} | {r.errors} | {ratio} "
-            f"| {_ms(r.client_cpu_ms)} | {_ms(r.server_cpu_ms)} |"
+            f"| {_ms(r.client_cpu_ms)} | {_ms(r.server_cpu_ms)} | {r.load:.1f} |"
         )
     return "\n".join(lines)
