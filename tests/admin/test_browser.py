@@ -1,10 +1,12 @@
-"""The owner's day in the admin, in headless Chromium against the running hub: log in, read the
-dashboard, report a staged offender to (the fake) AbuseIPDB, revoke a token, watch a pane."""
+"""The owner's day in the admin, in headless Chromium against the running hub: every page fits a
+phone and a desktop in both colour schemes with readable contrast; log in, read the dashboard,
+report a staged offender to (the fake) AbuseIPDB, revoke a token, watch a pane."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,14 +14,21 @@ import libtmux
 import pytest
 from django.contrib.auth import get_user_model
 
+from abuse.models import Offender
+from bridge.models import ToolCall
 from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import new_page, screenshot
 from tests.fixtures.panes import SHELL
 from tests.hub import Hub
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 from .conftest import log_in, person_with_token, week_of_abuse
+from .filled import fill
+
+CONTRAST = (Path(__file__).parent / "contrast.js").read_text()
+SCREENS = [(1440, 900), (390, 844)]
+SCHEMES = ["light", "dark"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +39,49 @@ def _eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
     return result
+
+
+def _admin_pages(pane: str) -> dict[str, str]:
+    offender = Offender.objects.filter(status=Offender.Status.STAGED, enrichment__isnull=False).first()
+    call = ToolCall.objects.first()
+    assert offender is not None and call is not None
+    return {
+        "dashboard": "/admin/",
+        "abuse-review": "/admin/abuse/offender/",
+        "offender": f"/admin/abuse/offender/{offender.pk}/change/",
+        "reports": "/admin/abuse/report/",
+        "audit-log": "/admin/bridge/toolcall/",
+        "tool-call": f"/admin/bridge/toolcall/{call.pk}/change/",
+        "people": "/admin/people/",
+        "allow-list": "/admin/accounts/allowedgithubuser/",
+        "oauth-clients": "/admin/oauth2_provider/application/",
+        "live-pane": f"/admin/panes/?target={pane.replace('%', '%25')}",
+    }
+
+
+def test_every_page_fits_the_screen_with_readable_colours(
+    browser: Any, admin_hub: Hub, owner: Any, make_pane: Callable[..., libtmux.Pane]
+) -> None:
+    """Phone and desktop, light and dark: no page scrolls sideways (wide tables and the terminal
+    scroll inside their own box), and text and chart bars meet WCAG AA contrast."""
+    fill()
+    pane = make_pane(f"{SHELL} -c 'printf \"\\033[32mgreen\\033[0m %0300d\\n\" 7; sleep 600'", name="agent")
+    pages = _admin_pages(str(pane.pane_id))
+    problems: list[str] = []
+    for width, height in SCREENS:
+        for scheme in SCHEMES:
+            page = new_page(browser, width, height, scheme)
+            log_in(page, admin_hub)
+            for name, path in pages.items():
+                page.goto(admin_hub.url + path)
+                scroll_width = page.evaluate("document.documentElement.scrollWidth")
+                if scroll_width > width:
+                    problems.append(f"{name} at {width}px {scheme}: {scroll_width}px wide")
+                for failure in page.evaluate(CONTRAST):
+                    problems.append(f"{name} at {width}px {scheme}: contrast {failure}")
+                screenshot(page, f"{name}-{width}-{scheme}")
+            page.context.close()
+    assert not problems, "\n".join(problems)
 
 
 def test_the_owner_logs_in_and_sees_the_week(page: Any, admin_hub: Hub, owner: Any) -> None:
@@ -83,11 +135,19 @@ def test_a_revoked_token_stops_working_at_once(page: Any, admin_hub: Hub, owner:
     log_in(page, admin_hub)
     page.click("nav.hub-nav >> text=People")
     screenshot(page, "people")
+    revoke = page.locator("#person-octocat .hub-token button")
 
-    page.click("#person-octocat button:has-text('Revoke')")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    revoke.click()
+    assert page.locator("#person-octocat .hub-token").count() == 1  # asked first; "Cancel" keeps it
+    assert mcp_status("access-octocat") != 401
 
-    assert "Revoked a token of octocat" in page.locator(".messagelist").inner_text()
-    assert "No live tokens" in page.locator("#person-octocat").inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+
+    page.wait_for_url(f"{admin_hub.url}/admin/people/")  # back where it started
+    assert "Revoked octocat's sign-in through Claude" in page.locator(".messagelist").inner_text()
+    assert "Not signed in" in page.locator("#person-octocat").inner_text()
     assert page.locator("#person-hubot .hub-token").count() == 1
     assert mcp_status("access-octocat") == 401
     assert mcp_status("access-hubot") != 401
@@ -96,19 +156,50 @@ def test_a_revoked_token_stops_working_at_once(page: Any, admin_hub: Hub, owner:
 def test_the_pane_view_follows_what_the_agent_types(
     page: Any, admin_hub: Hub, owner: Any, make_pane: Callable[..., libtmux.Pane]
 ) -> None:
+    """Colours shown, the list kept fresh, a closed pane said plainly."""
     pane = make_pane(SHELL, name="agent", ready="$")
     log_in(page, admin_hub)
     page.click("nav.hub-nav >> text=Live panes")
     page.click("text=agent:0.0")
     terminal = page.locator("#pane-text")
 
-    pane.send_keys("echo hello-from-the-agent")
-    terminal.filter(has_text="hello-from-the-agent").wait_for()
+    pane.send_keys("printf '\\033[31mhello-from-the-agent\\033[0m\\n'")
+    terminal.locator(".a-f1", has_text="hello-from-the-agent").wait_for()
     pane.send_keys("echo second-step-done")
     terminal.filter(has_text="second-step-done").wait_for()
-
-    assert "updated" in page.locator("#pane-status").inner_text()
+    assert "live ·" in page.locator("#pane-status").inner_text()
     screenshot(page, "live-pane")
+
+    make_pane(SHELL, name="newcomer")
+    page.locator("#pane-list", has_text="newcomer:0.0").wait_for()
+
+    pane.window.kill()
+    page.locator("#pane-status", has_text="agent:0.0 is closed").wait_for(timeout=20_000)
+    assert "tmux_" not in page.locator("#pane-status").inner_text()
+
+
+def test_a_full_screen_program_is_shown_from_its_top(
+    browser: Any, admin_hub: Hub, owner: Any, tmux: libtmux.Server, make_pane: Callable[..., libtmux.Pane]
+) -> None:
+    """On a phone the screen is taller than the box: the view starts at the program's first row
+    (top's header), while a shell's view follows its newest line."""
+    tmux.new_session("pager", window_command="seq 1000 | less", x=100, y=80)
+    shell = make_pane(f"{SHELL} -c 'seq 1000; sleep 600'", name="shell")
+    page = new_page(browser, 390, 844)
+    log_in(page, admin_hub)
+
+    page.goto(f"{admin_hub.url}/admin/panes/?target=pager:0.0")
+    terminal = page.locator("#pane-text")
+    page.locator("#pane-status", has_text="live ·").wait_for()
+    assert terminal.evaluate("e => e.scrollHeight > e.clientHeight && e.scrollTop === 0")
+    assert terminal.evaluate(
+        "e => e.scrollWidth <= e.parentElement.scrollWidth || e.scrollWidth > e.clientWidth"
+    )
+    screenshot(page, "live-pane-full-screen-390")
+
+    page.goto(f"{admin_hub.url}/admin/panes/?target={str(shell.pane_id).replace('%', '%25')}")
+    page.locator("#pane-status", has_text="live ·").wait_for()
+    assert terminal.evaluate("e => e.scrollTop + e.clientHeight >= e.scrollHeight - 4")
 
 
 def test_allow_listed_staff_log_in_to_the_admin_with_github(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -65,17 +66,71 @@ def test_every_page_is_for_staff_only(client: Client, django_user_model, url: st
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 
 
-def test_the_audit_log_filters_by_client_and_shows_digests(admin_client: Client) -> None:
-    for client_id in ("client-a", "client-b"):
-        ToolCall.objects.create(
-            username="octocat",
-            client_id=client_id,
-            tool="capture_pane",
-            arguments_digest=("c" if client_id == "client-a" else "d") * 64,
-            outcome=ToolCall.OK,
-            duration_ms=1.0,
-        )
+def _call(client_id: str, digest: str = "c", duration_ms: float = 1.0, **fields: object) -> ToolCall:
+    return ToolCall.objects.create(
+        username="octocat",
+        client_id=client_id,
+        tool="capture_pane",
+        arguments_digest=digest * 64,
+        outcome=ToolCall.OK,
+        duration_ms=duration_ms,
+        **fields,
+    )
 
-    html = admin_client.get("/admin/bridge/toolcall/?client_id=client-a").content.decode()
 
-    assert "cccccccccccc" in html and "dddddddddddd" not in html
+def test_the_audit_log_filters_by_client_name_and_shows_digests(admin_client: Client) -> None:
+    """Claude registers a new client id per connection: the filter offers each name once."""
+    _, first = person_with_token("octocat", "Claude")
+    _, second = person_with_token("hubot", "Claude")
+    _, other = person_with_token("monalisa", "MCP Inspector")
+    _call(first.application.client_id, "c")
+    _call(second.application.client_id, "e")
+    _call(other.application.client_id, "d")
+
+    listing = admin_client.get("/admin/bridge/toolcall/").content.decode()
+    html = admin_client.get("/admin/bridge/toolcall/?client=Claude").content.decode()
+
+    assert listing.count("?client=Claude") == 1 and "?client=MCP+Inspector" in listing
+    assert first.application.client_id not in listing  # names, not 40-character ids
+    assert "cccccccccccc" in html and "eeeeeeeeeeee" in html and "dddddddddddd" not in html
+
+
+def test_times_and_durations_read_naturally(admin_client: Client) -> None:
+    _call("gone-client-id", duration_ms=0.017)
+    _call("gone-client-id", duration_ms=1830.0, created_at=timezone.now() - timedelta(minutes=5))
+
+    for page in ("/admin/", "/admin/bridge/toolcall/"):
+        html = admin_client.get(page).content.decode()
+        assert "just now" in html and "0 minutes" not in html
+        assert "5\xa0minutes ago" in html
+        assert "0.017 ms" in html and "1.83 s" in html
+        assert "deleted client gone-cli…" in html
+
+
+def test_the_audit_log_cannot_be_deleted_in_the_admin(admin_client: Client) -> None:
+    call = _call("client-a")
+
+    listing = admin_client.get("/admin/bridge/toolcall/").content.decode()
+    response = admin_client.post(f"/admin/bridge/toolcall/{call.pk}/delete/", {"post": "yes"})
+    admin_client.post(
+        "/admin/bridge/toolcall/", {"action": "delete_selected", "_selected_action": [call.pk], "post": "yes"}
+    )
+
+    assert "delete_selected" not in listing
+    assert response.status_code == 403
+    assert ToolCall.objects.filter(pk=call.pk).exists()
+
+
+def test_an_empty_week_says_so_instead_of_a_flat_chart(admin_client: Client) -> None:
+    html = admin_client.get("/admin/").content.decode()
+
+    assert "Nobody was refused in the last 7 days." in html
+    assert "Nothing was reported in the last 7 days." in html
+    assert "<rect" not in html
+
+
+def test_the_favicon_is_served(client: Client) -> None:
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
+    assert "max-age=604800" in response["Cache-Control"]
