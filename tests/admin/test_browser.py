@@ -110,7 +110,7 @@ def test_a_staged_offender_is_reported_from_its_page(
 
     page.click("button[data-action=submit_reports]")
 
-    assert "1 report(s) queued" in page.locator(".messagelist").inner_text()
+    assert f"Queued for AbuseIPDB: {staged.ip}" in page.locator(".messagelist").inner_text()
     accepted = _eventually(lambda: [r for r in abuse_services.abuseipdb.accepted if r.ip == staged.ip])
     assert accepted[0].categories == "21,15,19"
 
