@@ -229,7 +229,7 @@ class RateLimitMiddleware:
         if not settings.REDIS_URL or time.monotonic() < self.redis_down_until:
             return self.memory
         if self.redis is None:
-            self.redis = RedisStore(settings.REDIS_URL, settings.ABUSE_REDIS_TIMEOUT)
+            self.redis = RedisStore(settings.REDIS_URL)
         return self.redis
 
     def _redis_failed(self, error: Exception) -> None:

@@ -95,14 +95,12 @@ class MemoryStore:
 
 
 class RedisStore:
-    """The shared store. Every call has a short timeout: the caller falls back to memory on error."""
+    """The shared store. Every call is bounded (tmuxhub/redis.py); on error the caller uses memory."""
 
-    def __init__(self, url: str, timeout: float) -> None:
-        import redis.asyncio
+    def __init__(self, url: str) -> None:
+        from tmuxhub.redis import async_client
 
-        self.client = redis.asyncio.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
-        )
+        self.client = async_client(url, decode_responses=True)
 
     async def admit(self, prefix: str, ip: str, bucket: str, window: int) -> Admission:
         key, reset_in = window_key(f"{prefix}:rate", bucket, window, time.time())
@@ -147,8 +145,9 @@ def lift_ban(ip: str) -> None:
         return
     import redis
 
+    from tmuxhub.redis import client
+
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-        client.delete(f"{key_prefix()}:ban:{ip}")
+        client().delete(f"{key_prefix()}:ban:{ip}")
     except redis.RedisError:
         log.warning("could not lift the ban on %s: Redis did not answer; it expires on its own", ip)

@@ -6,9 +6,14 @@ so any worker or host answers the next read alike. A mark is the fingerprints of
 
 from __future__ import annotations
 
+import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+
+from tmuxhub.redis import unavailable_message
+
+from .exceptions import BridgeError
 
 
 def _key(user_id: int | None, pane_id: str) -> str:
@@ -16,11 +21,17 @@ def _key(user_id: int | None, pane_id: str) -> str:
 
 
 def _load(user_id: int | None, pane_id: str) -> bytes | None:
-    return cache.get(_key(user_id, pane_id))
+    try:
+        return cache.get(_key(user_id, pane_id))
+    except redis.RedisError as exc:
+        raise BridgeError(unavailable_message("capture_since (its read marks)", exc)) from exc
 
 
 def _save(user_id: int | None, pane_id: str, mark: bytes) -> None:
-    cache.set(_key(user_id, pane_id), mark, timeout=settings.TMUXHUB_READ_MARK_SECONDS)
+    try:
+        cache.set(_key(user_id, pane_id), mark, timeout=settings.TMUXHUB_READ_MARK_SECONDS)
+    except redis.RedisError as exc:
+        raise BridgeError(unavailable_message("capture_since (its read marks)", exc)) from exc
 
 
 load = sync_to_async(_load, thread_sensitive=False)

@@ -27,13 +27,13 @@ from django.db.models.signals import post_delete, post_save
 from mcp.server.auth.provider import AccessToken
 from oauth2_provider.models import get_access_token_model
 
+import tmuxhub.redis
 from tmuxhub.accounts.models import AllowedGitHubUser
 from tmuxhub.accounts.verifier import MAX_TOKEN_LENGTH, DjangoTokenVerifier, HubAccessToken
 
 logger = logging.getLogger(__name__)
 
 TTL = 60
-REDIS_TIMEOUT = 0.5
 TOMBSTONE = b"-"
 # A tombstone outlives any lookup allowed to cache its result (one that took under half of it).
 TOMBSTONE_TTL = 10
@@ -46,14 +46,12 @@ def _key(checksum: str) -> str:
 @cache
 def _async_client() -> redis.asyncio.Redis:
     # One per process: the hub serves /mcp from one event loop.
-    return redis.asyncio.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
-    )
+    return tmuxhub.redis.async_client()
 
 
 @cache
 def _client() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    return tmuxhub.redis.client()
 
 
 class CachedTokenVerifier(DjangoTokenVerifier):

@@ -20,9 +20,9 @@ def _check_database() -> str:
 def _check_broker() -> str:
     if not settings.REDIS_URL:
         return "ok (embedded filesystem broker)"
-    import redis
+    from tmuxhub import redis
 
-    redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+    redis.client().ping()
     return "ok"
 
 

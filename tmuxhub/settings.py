@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tmuxhub.redis.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tmuxhub.urls"
@@ -140,16 +141,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, Celery -------------------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds any Redis connection attempt or command may take (tmuxhub/redis.py), then one retry.
+TMUXHUB_REDIS_TIMEOUT = env.float("TMUXHUB_REDIS_TIMEOUT", default=1.0)
 # Prefixes every Redis key and Celery queue, so several installations (or test runs) share a Redis.
 INSTANCE_NAME = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tmuxhub.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": INSTANCE_NAME,
-            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
 else:
@@ -407,7 +409,6 @@ ABUSE_BAN_SECONDS = env.int("ABUSE_BAN_SECONDS", default=3600)
 ABUSE_LOCAL_CACHE_SECONDS = env.float("ABUSE_LOCAL_CACHE_SECONDS", default=5.0)
 ABUSE_TOKEN_CACHE_SECONDS = env.float("ABUSE_TOKEN_CACHE_SECONDS", default=60.0)
 ABUSE_ALLOWLIST_REFRESH_SECONDS = env.float("ABUSE_ALLOWLIST_REFRESH_SECONDS", default=10.0)
-ABUSE_REDIS_TIMEOUT = env.float("ABUSE_REDIS_TIMEOUT", default=1.0)
 # Collector: flush interval, flush early past this many distinct IPs, request samples kept.
 ABUSE_FLUSH_SECONDS = env.float("ABUSE_FLUSH_SECONDS", default=1.0)
 ABUSE_MAX_BUFFERED_IPS = env.int("ABUSE_MAX_BUFFERED_IPS", default=20000)

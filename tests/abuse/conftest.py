@@ -28,7 +28,7 @@ LIMITS = {
     "ABUSE_BAN_SECONDS": "3",
     "ABUSE_LOCAL_CACHE_SECONDS": "1",
     "ABUSE_FLUSH_SECONDS": "0.2",
-    "ABUSE_REDIS_TIMEOUT": "5",  # a busy machine must not switch the hub to per-process limits
+    "TMUXHUB_REDIS_TIMEOUT": "5",  # a busy machine must not switch the hub to per-process limits
 }
 _addresses = itertools.count(1)
 

@@ -38,7 +38,7 @@ def test_every_refused_request_is_counted_exactly(
         "ABUSE_SAMPLES_PER_OFFENDER": "4",
         # On a busy machine a slow Redis answer would switch to per-process limits (by design) and
         # let a second request per IP through; this test is about counting, so give Redis time.
-        "ABUSE_REDIS_TIMEOUT": "10",
+        "TMUXHUB_REDIS_TIMEOUT": "10",
     }
     ips = client_ips(IPS)
     with start_hub(tmux_socket=tmux_socket, extra_env=env) as hub:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.abuse.conftest import get
-from tests.fixtures.panes import call, wait_until
+from tests.fixtures.panes import call, call_error, wait_until
 from tests.hub import BASE_DIR, mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio, pytest.mark.slow]
@@ -21,7 +21,7 @@ LIMITS = {
     "TMUXHUB_TRUSTED_PROXIES": "127.0.0.1",
     "ABUSE_ANON_LIMIT": "3",
     "ABUSE_ANON_WINDOW": "3600",
-    "ABUSE_REDIS_TIMEOUT": "0.5",
+    "TMUXHUB_REDIS_TIMEOUT": "0.5",
 }
 
 
@@ -89,4 +89,37 @@ async def test_tools_throttling_and_health_survive_redis_stopping_and_coming_bac
     queue_task(own_redis, "abuse.sweep_pending")
     wait_until(lambda: "abuse.sweep_pending" in worker.log() and "succeeded" in worker.log(), timeout=30)
     assert hub.process.poll() is None
+    assert "Traceback" not in hub.log()
+
+
+def register(hub) -> httpx.Response:
+    return httpx.post(f"{hub.url}/register", json={"redirect_uris": ["http://localhost:6274/cb"]}, timeout=30)
+
+
+async def test_register_and_capture_since_say_redis_is_down_fast_and_work_again_once_it_is_back(
+    own_redis, redis_hub, shell_pane
+) -> None:
+    hub, token = redis_hub
+    assert register(hub).status_code == 201
+
+    own_redis.stop()
+
+    started = time.monotonic()
+    refused = register(hub)
+    async with mcp_session(hub, token) as session:
+        error = await call_error(session, "capture_since", {"pane": shell_pane.pane_id})
+    took = time.monotonic() - started
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"] == "temporarily_unavailable"
+    assert "Redis, which is not answering" in refused.json()["error_description"]
+    assert refused.headers["Retry-After"]
+    assert "capture_since (its read marks) needs Redis, which is not answering" in error
+    assert took < 5, f"/register and capture_since took {took:.1f}s with Redis down"
+
+    own_redis.start()
+
+    wait_until(lambda: register(hub).status_code == 201, timeout=15)
+    async with mcp_session(hub, token) as session:
+        read = await call(session, "capture_since", pane=shell_pane.pane_id)
+    assert read["pane"] == shell_pane.pane_id
     assert "Traceback" not in hub.log()
