@@ -93,3 +93,63 @@ def test_register_zsh_prints_a_snippet_zsh_loads() -> None:
     snippet = run("--register", "zsh")
     assert "compdef _tmuxhub_abuse_report abuse_report" in snippet
     assert "function" in _complete("zsh", snippet, "")
+
+
+def test_register_with_ips_or_actions_is_an_error() -> None:
+    for args in (
+        ("--register", "bash", "185.220.101.1"),
+        ("185.220.101.1", "--register"),
+        ("--all", "--register"),
+    ):
+        with pytest.raises(CommandError, match="--register only prints the completion snippet"):
+            run(*args)
+
+
+def _database_url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def test_the_completion_reads_the_servers_env_file_in_a_shell_without_its_environment(tmp_path) -> None:
+    from django.conf import settings
+
+    offender("185.220.101.67")
+    env_file = tmp_path / "tmuxhub.env"
+    env_file.write_text(
+        f"DATABASE_URL={_database_url()}\nTMUXHUB_DATA_DIR={settings.DATA_DIR}\n"
+        f"REDIS_URL={settings.REDIS_URL}\nTMUXHUB_INSTANCE={settings.INSTANCE_NAME}\n"
+    )
+    bare = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
+    registered = subprocess.run(
+        [sys.executable, "manage.py", "abuse_report", "--register", "bash"],
+        cwd=BASE_DIR,
+        env={**bare, "DJANGO_SETTINGS_MODULE": "tmuxhub.settings", "TMUXHUB_ENV_FILE": str(env_file)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert registered.stderr == ""  # everything the completion needs is in the file
+    script = registered.stdout + 'COMP_WORDS=(abuse_report "185.220.101.6"); COMP_CWORD=1\n'
+    script += '_tmuxhub_abuse_report\nprintf "%s\\n" "${COMPREPLY[@]}"\n'
+    completed = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", script], env=bare, capture_output=True, text=True, timeout=60
+    )
+    assert completed.stdout.split() == ["185.220.101.67"], completed.stderr
+
+
+def test_register_says_plainly_what_the_completion_cannot_see(tmp_path) -> None:
+    registered = subprocess.run(
+        [sys.executable, "manage.py", "abuse_report", "--register", "bash"],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": _database_url()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "DATABASE_URL" in registered.stderr and "come from this shell's environment" in registered.stderr

@@ -122,3 +122,26 @@ def test_beat_runs_both_sweeps() -> None:
     app.loader.import_default_modules()
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"abuse.sweep_pending", "abuse.sweep_reports"} <= tasks <= set(app.tasks)
+
+
+@pytest.mark.parametrize("auto_report", [False, True])
+def test_pause_and_quota_messages_say_what_will_actually_happen(
+    abuse_services, settings, auto_report
+) -> None:
+    settings.ABUSE_AUTO_REPORT = auto_report
+    says = "The worker sends staged reports by itself" if auto_report else "Nothing sends it by itself"
+    abuse_services.abuseipdb.daily_limit = 0
+    with pytest.raises(abuseipdb.AbuseIPDBError, match="rate limit"):
+        send_report(offender(f"185.220.101.3{int(auto_report)}").pk)
+    with pytest.raises(ReportRefused, match="slow down") as paused:
+        send_report(offender(f"185.220.101.4{int(auto_report)}").pk)
+    assert says in str(paused.value)
+    from django.core.cache import cache
+
+    from abuse.reporting import PAUSE_KEY
+
+    cache.delete(PAUSE_KEY)
+    settings.ABUSEIPDB_DAILY_QUOTA = 0
+    with pytest.raises(ReportRefused, match="quota") as quota:
+        send_report(offender(f"185.220.101.5{int(auto_report)}").pk)
+    assert says in str(quota.value)

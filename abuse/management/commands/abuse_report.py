@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 
 from abuse import abuseipdb
 from abuse.categories import categories_for
@@ -42,6 +44,20 @@ _tmuxhub_abuse_report() {{
 }}
 compdef _tmuxhub_abuse_report abuse_report
 """
+# What decides which database and Redis the command sees: the completion must see the server's.
+WHERE_THE_DATA_IS = ("DATABASE_URL", "TMUXHUB_DATA_DIR", "REDIS_URL", "TMUXHUB_INSTANCE")
+
+
+def env_file() -> Path:
+    """The file the settings read (tmuxhub/settings.py: TMUXHUB_ENV_FILE, or .env beside the code)."""
+    return Path(os.environ.get("TMUXHUB_ENV_FILE", str(settings.BASE_DIR / ".env"))).resolve()
+
+
+def env_file_keys(path: Path) -> set[str]:
+    if not path.is_file():
+        return set()
+    lines = (line.strip().removeprefix("export ") for line in path.read_text(errors="replace").splitlines())
+    return {line.split("=", 1)[0].strip() for line in lines if "=" in line and not line.startswith("#")}
 
 
 class Command(BaseCommand):
@@ -56,35 +72,40 @@ class Command(BaseCommand):
             nargs="?",
             const="auto",
             choices=("auto", "bash", "zsh"),
-            help="print shell completion",
+            help="print shell completion (nothing else: no IPs, --list or --all with it)",
         )
         parser.add_argument("--complete", action="store_true", help="(used by the completion) staged IPs")
 
-    def handle(self, *args: Any, **options: Any) -> None:  # noqa: C901 (too complex: to be split, issue 18)
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["register"]:
+            if options["ips"] or options["list"] or options["all"]:
+                raise CommandError(
+                    "--register only prints the completion snippet: report IPs in a separate command."
+                )
             self.stdout.write(self._snippet(options["register"]), ending="")
             return
         staged = Offender.objects.filter(status=Offender.Status.STAGED).select_related("enrichment")
         if options["complete"]:
             self.stdout.write("\n".join(staged.values_list("ip", flat=True)))
-            return
-        if options["list"]:
-            for offender in staged:
-                enrichment = getattr(offender, "enrichment", None)
-                where = (
-                    f"{enrichment.asn} {enrichment.country} {enrichment.holder}"
-                    if enrichment
-                    else "not enriched"
-                )
-                cats = ",".join(str(c) for c in categories_for(offender.reason_counts()))
-                self.stdout.write(f"{offender.ip}\t{offender.hits} hits\tcategories {cats}\t{where}")
-            return
-        if options["all"]:
-            targets = list(staged)
+        elif options["list"]:
+            self._list(staged)
+        elif options["all"]:
+            self._report(list(staged))
         elif options["ips"]:
-            targets = [self._offender(ip) for ip in options["ips"]]
+            self._report([self._offender(ip) for ip in options["ips"]])
         else:
             raise CommandError("say what to report: --list, --all or one or more IPs (see --help).")
+
+    def _list(self, staged: QuerySet[Offender]) -> None:
+        for offender in staged:
+            enrichment = getattr(offender, "enrichment", None)
+            where = (
+                f"{enrichment.asn} {enrichment.country} {enrichment.holder}" if enrichment else "not enriched"
+            )
+            cats = ",".join(str(c) for c in categories_for(offender.reason_counts()))
+            self.stdout.write(f"{offender.ip}\t{offender.hits} hits\tcategories {cats}\t{where}")
+
+    def _report(self, targets: list[Offender]) -> None:
         failures = 0
         for offender in targets:
             try:
@@ -106,6 +127,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
     def _snippet(self, shell: str) -> str:
+        """The completion runs in shells that do not have this one's environment: it names the settings
+        module and the env file the settings read, and says plainly what it cannot carry."""
         if shell == "auto":
             shell = "zsh" if Path(os.environ.get("SHELL", "")).name == "zsh" else "bash"
         manage = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0].endswith("manage.py") else None
@@ -113,8 +136,21 @@ class Command(BaseCommand):
             parts = [sys.executable, str(manage), "abuse_report"]
         else:
             parts = [sys.executable, "-m", "django", "abuse_report"]
-        settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
-        prefix = f"DJANGO_SETTINGS_MODULE={shlex.quote(settings_module)} "
+        path = env_file()
+        from_shell = [
+            name for name in WHERE_THE_DATA_IS if name in os.environ and name not in env_file_keys(path)
+        ]
+        if from_shell:
+            self.stderr.write(
+                f"note: {', '.join(from_shell)} come from this shell's environment, not from {path}: the "
+                f"completion cannot see them in other shells and would list another database's IPs. "
+                f"Put them in {path} (or name another file with TMUXHUB_ENV_FILE) and register again."
+            )
+        variables = {
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tmuxhub.settings"),
+            "TMUXHUB_ENV_FILE": str(path),
+        }
+        prefix = "".join(f"{name}={shlex.quote(value)} " for name, value in variables.items())
         command = prefix + " ".join(shlex.quote(p) for p in parts)
         body = (ZSH if shell == "zsh" else BASH).format(command=command)
         # Completion attaches to the name people type: an `abuse_report` function calling this command.
