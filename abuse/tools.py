@@ -108,7 +108,7 @@ def _since(period: str) -> datetime:
 
 
 def _reported(period: str) -> ReportList:
-    if not PERIOD.match(period):
+    if not PERIOD.fullmatch(period):
         raise ToolError(
             "period must be last_day, last_week or since:YYYY-MM-DD (for example since:2026-11-01)."
         )

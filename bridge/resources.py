@@ -47,7 +47,7 @@ async def _tree() -> str:
 
 
 async def _session(name: str) -> str:
-    if not SESSION_RE.match(name):
+    if not SESSION_RE.fullmatch(name):
         raise BridgeError(f"{name[:40]!r} is not a session name or id; read tmux://sessions for the list")
     windows = await tmux.list_windows(name)
     panes = await tmux.list_panes(session=name)
@@ -57,7 +57,7 @@ async def _session(name: str) -> str:
 
 
 async def _pane(number: str) -> str:
-    if not number.isdigit() or len(number) > 6:
+    if not (number.isascii() and number.isdigit()) or len(number) > 6:
         raise BridgeError("use the pane's number: tmux://panes/3 reads pane %3")
     return "\n".join(await tmux.capture(f"%{number}", PANE_LINES))
 

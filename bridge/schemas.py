@@ -22,7 +22,7 @@ PANE_RE = re.compile(rf"^(%\d{{1,6}}|{_NAME}:\d{{1,4}}\.\d{{1,4}})$")
 
 def _checker(pattern: re.Pattern[str], what: str):
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise ValueError(f"{value[:80]!r} is not {what}")
         return value
 

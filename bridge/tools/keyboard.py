@@ -93,7 +93,7 @@ KEY = re.compile(
 
 
 def _check_key(key: str) -> str:
-    if not KEY.match(key):
+    if not KEY.fullmatch(key):
         raise ValueError(
             f"{key[:40]!r} is not a key name: use e.g. C-c, Escape, Enter, Tab, Up, Down, PageUp, F5, M-x, "
             "or one printable character but ';'; send text with tmux_send_prompt"
