@@ -7,110 +7,109 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from .categories import Reason, categories_for
-from .models import Enrichment, Offender, Report, RequestSample
+from tmuxhub.humanize import ago
+
+from .categories import Reason, categories_for, category_name
+from .models import Enrichment, Offender, Report
 from .reporting import ReportRefused, build_comment, prepare
 from .store import lift_ban
 from .tasks import BrokerDown, enrich, queue_task, submit
 
 
-class RequestSampleInline(admin.TabularInline):
-    model = RequestSample
-    extra = 0
-    can_delete = False
-    fields = ("at", "method", "path", "user_agent", "reason")
-    readonly_fields = fields
+class StatusFilter(admin.SimpleListFilter):
+    """By status; by default only what needs the owner (pending and staged), not what is settled."""
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    title = "status"
+    parameter_name = "status__exact"  # the stock filter's name: older links keep working
+    OPEN = (Offender.Status.PENDING, Offender.Status.STAGED)
 
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "needs review (pending, staged)"), *Offender.Status.choices, ("all", "all")]
 
-class EnrichmentInline(admin.StackedInline):
-    model = Enrichment
-    extra = 0
-    can_delete = False
-    readonly_fields = (
-        "asn",
-        "holder",
-        "prefix",
-        "country",
-        "rir",
-        "abuse_contact",
-        "looked_up_at",
-        "errors",
-        "attempts",
-    )
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Offender]) -> QuerySet[Offender]:
+        value = self.value() or "open"
+        if value == "open":
+            return queryset.filter(status__in=self.OPEN)
+        return queryset if value == "all" else queryset.filter(status=value)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def choices(self, changelist: Any) -> Any:
+        # "needs review" is what no parameter means, so it shows as selected then.
+        for choice in super().choices(changelist):
+            if choice["display"] == "All":
+                continue
+            if self.value() is None and choice["query_string"].endswith("status__exact=open"):
+                choice["selected"] = True
+            yield choice
 
 
-class ReportInline(admin.TabularInline):
-    model = Report
-    extra = 0
-    can_delete = False
-    fields = (
-        "state",
-        "categories",
-        "created_at",
-        "last_attempt_at",
-        "reported_at",
-        "attempts",
-        "error",
-        "response",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+def _known(value: str | None) -> str | None:
+    """An enrichment field, or None when RIPE Stat did not say (stored as "unknown")."""
+    return None if not value or value == Enrichment.UNKNOWN else value
 
 
 @admin.register(Offender)
 class OffenderAdmin(admin.ModelAdmin):
-    list_display = ("ip", "status", "hits", "country", "asn", "categories", "first_seen", "last_seen")
-    list_filter = ("status", "enrichment__country", "last_seen")
+    list_display = ("ip", "status_chip", "hits", "country", "asn", "category_names", "last_seen_ago")
+    list_filter = (StatusFilter, "enrichment__country", "last_seen")
     search_fields = ("ip", "enrichment__holder", "enrichment__asn", "note")
-    readonly_fields = (
-        "ip",
-        "hits",
-        "throttled_hits",
-        "banned_hits",
-        "exploit_hits",
-        "not_found_hits",
-        "auth_failures",
-        "sample_count",
-        "first_seen",
-        "last_seen",
-        "not_reportable_because",
-    )
-    fields = ("status", "note", *readonly_fields)
-    inlines = (EnrichmentInline, RequestSampleInline, ReportInline)
+    # Everything else is shown once, in the review above the form (change_form.html).
+    fields = ("status", "note")
     actions = ("enrich_now", "submit_reports", "dismiss", "allow_list")
     date_hierarchy = "last_seen"
     show_facets = admin.ShowFacets.ALWAYS  # counts beside each status filter
-    # The evidence (enrichment, categories, samples) side by side above the form, with the actions.
     change_form_template = "admin/abuse/offender/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offender]:
         return super().get_queryset(request).select_related("enrichment")
 
-    @admin.display(description="country")
-    def country(self, obj: Offender) -> str:
-        return getattr(getattr(obj, "enrichment", None), "country", "")
+    @admin.display(description="status", ordering="status")
+    def status_chip(self, obj: Offender) -> str:
+        short = obj.status.replace("_", " ").replace("allowlisted", "allow-listed")
+        return format_html(
+            '<span class="hub-chip hub-chip-{}" title="{}">{}</span>',
+            obj.status,
+            obj.get_status_display(),
+            short,
+        )
 
-    @admin.display(description="ASN")
+    @admin.display(description="country", ordering="enrichment__country")
+    def country(self, obj: Offender) -> str:
+        return self._enrichment_field(obj, "country")
+
+    @admin.display(description="ASN", ordering="enrichment__asn")
     def asn(self, obj: Offender) -> str:
-        return getattr(getattr(obj, "enrichment", None), "asn", "")
+        return self._enrichment_field(obj, "asn")
+
+    @staticmethod
+    def _enrichment_field(obj: Offender, field: str) -> str:
+        enrichment = getattr(obj, "enrichment", None)
+        if enrichment is None:
+            return format_html('<span class="hub-missing" title="{}">—</span>', "not looked up yet")
+        value = _known(getattr(enrichment, field))
+        return value or format_html('<span class="hub-missing" title="{}">—</span>', "RIPE Stat did not say")
 
     @admin.display(description="categories")
-    def categories(self, obj: Offender) -> str:
-        return ", ".join(str(c) for c in categories_for(obj.reason_counts()))
+    def category_names(self, obj: Offender) -> str:
+        return ", ".join(category_name(c) for c in categories_for(obj.reason_counts()))
 
-    @admin.display(description="not reportable because")
-    def not_reportable_because(self, obj: Offender) -> str:
-        return obj.unreportable_reason or "(it is reportable)"
+    @admin.display(description="last seen", ordering="last_seen")
+    def last_seen_ago(self, obj: Offender) -> str:
+        return format_html('<span title="{}">{}</span>', obj.last_seen.isoformat(), ago(obj.last_seen))
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """An action started on an offender's page returns there, with its message."""
+        response = super().response_action(request, queryset, *args, **kwargs)
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+        if back and safe and isinstance(response, HttpResponseRedirect):
+            return HttpResponseRedirect(back)
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -127,11 +126,15 @@ class OffenderAdmin(admin.ModelAdmin):
             paths = offender.samples.values_list("path", flat=True)[:50]
             extra_context = {
                 **(extra_context or {}),
-                "review_categories": categories_for(offender.reason_counts(), paths),
+                "review_enrichment": _enrichment_rows(getattr(offender, "enrichment", None)),
+                "review_categories": [
+                    f"{category_name(c)} ({c})" for c in categories_for(offender.reason_counts(), paths)
+                ],
                 "review_comment": build_comment(offender),
                 "review_reasons": [(Reason(r).label, n) for r, n in offender.reason_counts().items() if n],
+                "review_reports": offender.reports.all()[:5],
                 "review_actions": [
-                    (name, action[2])
+                    (name, action[2], *_look(name, offender))
                     for name, action in self.get_actions(request).items()
                     if action and name != "delete_selected"  # the form has its own Delete link
                 ],
@@ -192,9 +195,36 @@ class OffenderAdmin(admin.ModelAdmin):
         self.message_user(request, f"{len(ips)} IP(s) allow-listed; their bans are lifted.")
 
 
+# Button class and question per action on the offender's page: reporting is public and cannot be
+# withdrawn, allow-listing lifts every limit; enriching and dismissing are easy to undo.
+_ACTION_LOOK = {
+    "submit_reports": ("hub-primary", "Report {ip} to AbuseIPDB? Reports are public and stay."),
+    "allow_list": ("", "Allow-list {ip}? It will never be throttled or banned again."),
+}
+
+
+def _look(action: str, offender: Offender) -> tuple[str, str]:
+    css, question = _ACTION_LOOK.get(action, ("", ""))
+    return css, question.format(ip=offender.ip)
+
+
+def _enrichment_rows(enrichment: Enrichment | None) -> list[tuple[str, str | None]]:
+    """(label, value or None when RIPE Stat did not say) for the review."""
+    if enrichment is None:
+        return []
+    return [
+        ("ASN", _known(enrichment.asn)),
+        ("Holder", _known(enrichment.holder)),
+        ("Prefix", _known(enrichment.prefix)),
+        ("Country", _known(enrichment.country)),
+        ("RIR", _known(enrichment.rir)),
+        ("Abuse contact", _known(enrichment.abuse_contact)),
+    ]
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ("offender", "state", "categories", "created_at", "reported_at", "attempts", "error")
+    list_display = ("offender", "state", "category_names", "created_at", "reported_at", "attempts", "error")
     list_filter = ("state", "reported_at")
     search_fields = ("offender__ip", "comment")
     readonly_fields = (
@@ -214,3 +244,7 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description="categories")
+    def category_names(self, report: Report) -> str:
+        return ", ".join(category_name(c) for c in report.categories)

@@ -60,3 +60,17 @@ def categories_for(reason_counts: Mapping[str, int], sample_paths: Iterable[str]
         if reason in reasons:
             ids.extend(i for i in CATEGORIES_BY_REASON[reason] if i not in ids)
     return ids or [BAD_WEB_BOT]
+
+
+# AbuseIPDB's names for the ids above, as the abuse review shows them.
+CATEGORY_NAMES = {
+    PORT_SCAN: "Port scan",
+    HACKING: "Hacking",
+    BRUTE_FORCE: "Brute-force",
+    BAD_WEB_BOT: "Bad web bot",
+    WEB_APP_ATTACK: "Web app attack",
+}
+
+
+def category_name(category: int) -> str:
+    return CATEGORY_NAMES.get(category, f"category {category}")

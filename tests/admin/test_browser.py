@@ -108,8 +108,11 @@ def test_a_staged_offender_is_reported_from_its_page(
     assert "AS64500" in page.locator("#review-enrichment").inner_text()
     screenshot(page, "offender-review")
 
-    page.click("button[data-action=submit_reports]")
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("button[data-action=submit_reports]")
 
+    assert f"/admin/abuse/offender/{staged.pk}/change/" in page.url  # back where it started
     assert f"Queued for AbuseIPDB: {staged.ip}" in page.locator(".messagelist").inner_text()
     accepted = _eventually(lambda: [r for r in abuse_services.abuseipdb.accepted if r.ip == staged.ip])
     assert accepted[0].categories == "21,15,19"
