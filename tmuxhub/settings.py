@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "oauth2_provider",
     "social_django",
+    "axes",
     "tmuxhub.accounts",
     "bridge",
     "abuse",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Answers a locked-out password login with 429 (AXES_* below).
+    "axes.middleware.AxesMiddleware",
     "tmuxhub.redis.UnavailableMiddleware",
 ]
 
@@ -238,6 +242,8 @@ if PUBLIC_IS_HTTPS:
 # --- Accounts: GitHub login, allow-list, OAuth provider -------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out password login before its password is hashed (0.3 s of CPU each).
+    "axes.backends.AxesStandaloneBackend",
     "tmuxhub.accounts.backends.GitHubOAuth2",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -279,6 +285,18 @@ if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
         "TMUXHUB_ALLOWED_GITHUB_USERS is required when TMUXHUB_PRODUCTION=1: name the GitHub logins "
         "allowed to log in (comma separated). See .env.example."
     )
+
+# Password login (the admin's form, for the first superuser): after AXES_FAILURE_LIMIT failures from
+# one IP, or for one username, that IP or username is locked out for AXES_COOLOFF_TIME (429). Only the
+# admin's login counts: GitHub logins never take a password. `tmuxhub manage axes_reset` unlocks.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tmuxhub.accounts.ratelimit.client_ip"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

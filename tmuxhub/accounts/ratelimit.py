@@ -9,7 +9,9 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's IP: the ASGI peer. Swap for the abuse app's trusted-proxy parsing when it lands."""
+    """The caller's IP as `abuse/clientip.py` decided it: the rate-limit middleware in front of Django
+    puts that address in the ASGI scope, which Django reads as REMOTE_ADDR. Also the IP django-axes
+    counts password-login failures by (settings `AXES_CLIENT_IP_CALLABLE`)."""
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 

@@ -23,7 +23,7 @@ def _discovery(public_path: str) -> URLPattern:
     return path(public_path.lstrip("/"), view.as_view(), name=name if canonical else None)
 
 
-token = views.cross_origin(dot_views.TokenView.as_view())
+token = views.cross_origin(views.HubTokenView.as_view())
 revoke = views.cross_origin(dot_views.RevokeTokenView.as_view())
 register = views.cross_origin(views.RegisterView.as_view())
 authorize = views.HubAuthorizationView.as_view()

@@ -16,7 +16,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from oauth2_provider.views import AuthorizationView
+from oauth2_provider.views import AuthorizationView, TokenView
 from oauth2_provider.views.dynamic_client_registration import (
     DynamicClientRegistrationManagementView,
     DynamicClientRegistrationView,
@@ -26,7 +26,7 @@ from social_django import views as social_views
 
 from . import ratelimit
 from .models import AllowedGitHubUser
-from .registration import RegistrationError, clean_client_metadata
+from .registration import SUPPORTED_GRANT_TYPES, RegistrationError, clean_client_metadata
 
 DCR_BUCKET = "dcr"
 DCR_WINDOW_SECONDS = 3600
@@ -81,6 +81,28 @@ def _use_cleaned_metadata(request: HttpRequest) -> JsonResponse | None:
     # DOT's view reads request.body; HttpRequest caches the body in `_body`, so this is what it reads.
     request._body = json.dumps(cleaned).encode()
     return None
+
+
+class HubTokenView(TokenView):
+    """`/token`: only the grants tmuxhub issues reach DOT, before any credential is looked at.
+
+    DOT refuses the password grant only after checking the password (`invalid_grant` for a wrong
+    one, `unauthorized_client` for a right one), which made `/token` a password oracle.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        grant_type = request.POST.get("grant_type", "")
+        if grant_type not in SUPPORTED_GRANT_TYPES:
+            return JsonResponse(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "This server issues tokens for authorization_code and "
+                    "refresh_token grants only.",
+                },
+                status=400,
+                headers={"Cache-Control": "no-store"},
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class RegisterView(DynamicClientRegistrationView):
