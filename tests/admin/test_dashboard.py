@@ -134,3 +134,12 @@ def test_the_favicon_is_served(client: Client) -> None:
 
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert "max-age=604800" in response["Cache-Control"]
+
+
+def test_view_site_leads_back_to_the_admin(admin_client: Client) -> None:
+    """The admin's "View site" goes to `/`: for staff that page is not a dead end."""
+    admin_page = admin_client.get("/admin/").content.decode()
+    home = admin_client.get("/").content.decode()
+
+    assert '<a href="/">View site</a>' in admin_page
+    assert '<a href="/admin/">Back to the admin</a>' in home and "/mcp" in home
