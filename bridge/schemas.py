@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -179,9 +179,51 @@ class PromptResult(BaseModel):
     pane: str
     submitted: bool = Field(description="Whether Enter was sent.")
     verified: bool = Field(
-        description="Whether the text was seen leaving the input line after Enter (the program took it)."
+        description="Whether the program took it: Claude Code shows it as a turn; others emptied the line."
     )
     attempts: int = Field(description="How many times Enter was sent.")
+    queued: bool = Field(default=False, description="Claude Code was busy: the prompt waits its turn.")
+    detail: str
+
+
+class DialogOption(BaseModel):
+    number: int
+    label: str
+    selected: bool = False
+
+
+class AgentScreen(BaseModel):
+    """What Claude Code's TUI shows in a pane (see `bridge.claude_code`)."""
+
+    pane: str = ""
+    state: Literal["idle", "draft", "working", "dialog", "menu", "not_claude_code"]
+    claude_code: bool
+    working: bool = False
+    status: str | None = Field(default=None, description="The spinner's text while working.")
+    draft: str | None = Field(default=None, description="Text typed in the input box, not sent.")
+    shell_mode: bool = False
+    queued: list[str] = Field(default_factory=list)
+    title: str | None = None
+    question: str | None = None
+    options: list[DialogOption] = Field(default_factory=list)
+    permission: bool = Field(default=False, description="A permission prompt (answer with answer_dialog).")
+    lines: list[str] = Field(default_factory=list, description="The dialog's details or the menu's entries.")
+
+
+class AnswerResult(BaseModel):
+    pane: str
+    chosen: DialogOption
+    closed: bool = Field(description="Whether the dialog was seen closing.")
+    detail: str
+
+
+class AskResult(BaseModel):
+    pane: str
+    outcome: Literal["replied", "dialog", "timed_out"]
+    reply: str = Field(description="The new transcript lines after the prompt.")
+    truncated: bool = False
+    dialog: AgentScreen | None = Field(default=None, description="The dialog that stopped it, if any.")
+    elapsed: float
     detail: str
 
 

@@ -25,6 +25,7 @@ pytest_plugins = (
     "tests.fixtures.browser",
     "tests.fixtures.ssh",
     "tests.fixtures.panes",
+    "tests.fixtures.claude_code",
 )
 
 

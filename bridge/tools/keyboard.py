@@ -10,7 +10,7 @@ from typing import Annotated
 from django.conf import settings
 from pydantic import AfterValidator, Field
 
-from bridge import tmux
+from bridge import steering, tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds
@@ -47,20 +47,42 @@ async def tmux_send_prompt(
     pane: PaneTarget,
     text: Annotated[str, Field(min_length=1, max_length=65536, description="Sent literally, as typed.")],
     enter: Annotated[bool, Field(description="Press Enter after the text, and verify it was taken.")] = True,
+    replace_draft: Annotated[bool, Field(description="Claude Code: clear unsent text in its box first.")] = False,
+    mode: Annotated[
+        steering.Mode,
+        Field(description="Claude Code: 'text' reaches the model as text; 'slash_command' or 'shell' runs it."),
+    ] = "text",
     settle_ms: Annotated[int, Field(ge=0, le=5000, description="Pause between the text and Enter.")] = 150,
 ) -> PromptResult:
     """Type text into a pane as one bracketed paste (exact, even when it starts with '-'), then Enter.
 
-    Made for Claude Code and other full-screen programs: after Enter it checks that the text left the
-    input line, presses Enter once more if not, and says whether it `verified`.
+    In Claude Code it refuses while a dialog or menu is open or unsent text is in the box, and verifies
+    the prompt shows up as a turn; elsewhere it checks the text left the input line.
     """
     _refuse_control(text, "send keys like Escape or C-c with send_keys")
+    async with steering.pane_lock(pane):
+        screen = await steering.look(pane)
+        if screen.claude_code and enter:
+            sent, cleared = await steering.submit(pane, text, mode, replace_draft)
+            detail = sent.detail
+            if cleared:
+                detail = f"cleared the unsent draft {cleared[:200]!r} first (Ctrl+Y at the keyboard brings it back); {detail}"
+            return PromptResult(
+                pane=pane, submitted=True, verified=sent.verified, attempts=sent.attempts, queued=sent.queued,
+                detail=detail,
+            )  # fmt: skip
+        if screen.claude_code:
+            steering.refuse_dialog(screen, pane)
+        return await _type_and_check(pane, text, enter, settle_ms / 1000)
+
+
+async def _type_and_check(pane: str, text: str, enter: bool, settle: float) -> PromptResult:
+    """Any program but Claude Code: paste, Enter, and check that the text left the input line."""
     await tmux.paste(pane, text)
     if not enter:
         return PromptResult(
             pane=pane, submitted=False, verified=False, attempts=0, detail="typed; Enter not sent"
         )
-    settle = settle_ms / 1000
     await asyncio.sleep(settle)
     tail = tail_of(text)
     rows, cursor = await tmux.screen(pane)
@@ -141,7 +163,9 @@ async def run_command(
     """
     _refuse_control(command, "give one line of shell")
     if command.rstrip().endswith("&") and not command.rstrip().endswith("&&"):
-        raise BridgeError("a command ending in '&' cannot report its status; drop the '&' or use send_prompt")
+        raise BridgeError(
+            "a command ending in '&' cannot report its status; drop the '&' or use tmux_send_prompt"
+        )
     if (await tmux.display(pane, "alternate_on"))[0] == "1":
         raise BridgeError("the pane shows a full-screen program, not a shell prompt; use tmux_send_prompt")
     command = _without_final_separator(command)

@@ -1,0 +1,273 @@
+"""Steering Claude Code in a pane: look at it, type a prompt without pressing Enter blind, answer a
+dialog, wait for the reply. The screen patterns are in `bridge.claude_code`; the tools that use
+this are `tmux_send_prompt` (tools/keyboard.py) and those of tools/agent.py.
+
+Waiting polls the screen (`tmux.screen`) every `POLL` seconds; only `wait_until_done` and the
+verification loops here wait, so a faster wait mechanism can replace their insides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from . import tmux
+from .claude_code import read_screen, reply_after, squash, turns
+from .exceptions import BridgeError
+from .schemas import AgentScreen, DialogOption
+
+POLL = 0.1
+LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
+VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
+WINDOW = 1000  # lines read to count turns (history included)
+REPLY_WINDOW = 2000  # lines read for a reply
+Mode = Literal["text", "slash_command", "shell"]
+SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
+
+
+async def look(pane: str) -> AgentScreen:
+    rows, _ = await tmux.screen(pane)
+    screen = read_screen(rows)
+    screen.pane = pane
+    return screen
+
+
+def _lock_path(pane_id: str) -> Path:
+    folder = Path(tempfile.gettempdir()) / f"tmuxhub-locks-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    server = hashlib.sha256(tmux.socket_path().encode()).hexdigest()[:16]
+    return folder / f"{server}-{pane_id.lstrip('%')}.lock"
+
+
+@asynccontextmanager
+async def pane_lock(pane: str, wait: float = LOCK_WAIT) -> AsyncIterator[str]:
+    """Hold the pane's prompt lock (one file lock per pane, shared by every hub process on this
+    machine; the kernel drops it if a process dies). Yields the pane's id.
+
+    Not `tmux wait-for -L`: a waiter that gives up (timeout, killed client) stays queued in tmux and
+    is handed the lock later with nobody to release it, so the pane stays locked until tmux restarts.
+    """
+    pane_id = await tmux.pane_id(pane)
+    handle = _lock_path(pane_id).open("a")
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise BridgeError(
+                        f"another prompt to {pane} has been in progress for {wait:g}s; look with agent_state"
+                    ) from None
+                await asyncio.sleep(0.05)
+        yield pane_id
+    finally:
+        handle.close()  # releases the lock
+
+
+def describe(screen: AgentScreen) -> str:
+    """A dialog or menu in words, with its options, for an error message."""
+    what = screen.title or "a dialog"
+    if screen.question:
+        what += f": {screen.question}"
+    if screen.options:
+        what += " Options: " + "; ".join(f"{o.number}. {o.label}" for o in screen.options) + "."
+    return what
+
+
+def refuse_dialog(screen: AgentScreen, pane: str) -> None:
+    if screen.state == "dialog":
+        raise BridgeError(
+            f"Claude Code in {pane} shows a dialog and nothing was typed (Enter would pick an option). "
+            f"{describe(screen)} Answer it with answer_dialog, or send_keys Escape to cancel it."
+        )
+    if screen.state == "menu":
+        raise BridgeError(
+            f"Claude Code in {pane} shows a menu ({screen.title or (screen.lines[:1] or ['?'])[0]}); "
+            "nothing was typed. Close it with send_keys Escape, then send again."
+        )
+
+
+def prepare(text: str, mode: Mode) -> tuple[str, list[str]]:
+    """The text to paste for `mode`, and notes on what was changed."""
+    notes = []
+    if mode == "text" and text[:1] in SPECIAL:
+        text = " " + text
+        notes.append(f"a leading {text[1]!r} was sent after a space, so it reached the model as text")
+    elif mode == "slash_command" and not text.startswith("/"):
+        raise BridgeError("mode 'slash_command' needs text starting with '/', e.g. /compact")
+    elif mode == "shell" and not text.startswith("!"):
+        text = "!" + text
+    if text.rstrip(" \t").endswith("\\"):
+        text = text.rstrip(" \t") + " "  # "\" then Enter makes a new line in the box instead of sending
+        notes.append("a space was added after the final '\\' (Claude Code reads '\\' + Enter as a newline)")
+    return text, notes
+
+
+async def _count(pane: str, text: str) -> tuple[int, int]:
+    """How many turns show `text`, and how many turns there are, in the last WINDOW lines."""
+    lines = await tmux.capture(pane, WINDOW)
+    return len(turns(lines, text)), len(turns(lines))
+
+
+async def clear_draft(pane: str, draft: str) -> None:
+    """Empty the input box without Escape (which would interrupt Claude Code while it works)."""
+    for _ in range(3):
+        presses = 2 * (draft.count("\n") + 1) + 2  # C-u kills to the line's start, then the newline
+        await tmux.send_keys(pane, ["End", "C-e"])
+        await tmux.send_keys(pane, ["C-u"], repeat=presses)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(POLL)
+            screen = await look(pane)
+            if not screen.draft:
+                return
+        draft = screen.draft or ""
+    raise BridgeError(f"could not clear the draft in {pane}; it still shows {draft[:80]!r}. Nothing was sent.")
+
+
+@dataclass
+class Sent:
+    verified: bool
+    queued: bool
+    attempts: int
+    detail: str
+
+
+async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple[Sent, str | None]:
+    """Type `text` into Claude Code's input box and press Enter, checking the screen first and
+    after: the prompt must show up as a turn. Call it holding `pane_lock`. Returns what happened
+    and the draft it cleared (if any)."""
+    screen = await look(pane)
+    refuse_dialog(screen, pane)
+    cleared = None
+    if screen.draft:
+        if not replace_draft:
+            raise BridgeError(
+                f"the input box in {pane} holds a draft that was never sent: {screen.draft[:200]!r}. "
+                "Nothing was typed. Pass replace_draft=true to clear it first (at the keyboard, "
+                "Ctrl+Y brings it back), or ask the person."
+            )
+        await clear_draft(pane, screen.draft)
+        cleared = screen.draft
+    pasted, notes = prepare(text, mode)
+    matching, total = await _count(pane, pasted)
+    await tmux.paste(pane, pasted)
+    screen = await _wait_for(pane, lambda s: s.state in ("dialog", "menu") or bool(s.draft), 2.0)
+    if screen.state == "dialog":
+        raise BridgeError(
+            f"a dialog opened in {pane} while the text was typed, so Enter was not pressed: "
+            f"{describe(screen)} Answer it with answer_dialog."
+        )
+    if not screen.draft:
+        raise BridgeError(f"the text did not show up in {pane}'s input box; Enter was not pressed. Look with agent_state.")
+    for attempt in (1, 2):
+        await tmux.send_keys(pane, ["Enter"])
+        deadline = time.monotonic() + VERIFY / 2 * attempt
+        while time.monotonic() < deadline:
+            await asyncio.sleep(POLL)
+            now_matching, now_total = await _count(pane, pasted)
+            after = await look(pane)
+            if now_matching > matching or (now_total > total and not after.draft):
+                queued = any(squash(q) and squash(pasted).startswith(squash(q)[:40]) for q in after.queued)
+                what = "queued (Claude Code is busy; it is sent when the current turn ends)" if queued else "submitted"
+                if now_matching <= matching:
+                    what += " (shown shortened in the transcript)"
+                return Sent(True, queued, attempt, "; ".join([f"the prompt was {what}", *notes])), cleared
+            if mode == "slash_command" and "Unknown command" in "\n".join(await tmux.capture(pane, 20)):
+                return Sent(False, False, attempt, f"Claude Code has no command {pasted.split()[0]}; nothing reached the model"), cleared
+            if after.state == "dialog":
+                break
+        if after.state != "draft" and after.state != "menu":
+            break  # the box emptied without a turn: pressing Enter again could act on something else
+    detail = (
+        f"Enter was pressed but the prompt did not show up as a turn; the screen is now {after.state}"
+        + (f" ({describe(after)})" if after.state == "dialog" else "")
+        + ". Look with agent_state before sending again."
+    )
+    return Sent(False, False, attempt, detail), cleared
+
+
+async def _wait_for(pane: str, condition: Callable[[AgentScreen], bool], seconds: float) -> AgentScreen:
+    deadline = time.monotonic() + seconds
+    while True:
+        screen = await look(pane)
+        if condition(screen) or time.monotonic() > deadline:
+            return screen
+        await asyncio.sleep(POLL)
+
+
+def choose(screen: AgentScreen, choice: str) -> DialogOption:
+    """The option `choice` names: its number, its label, or the start of its label ("yes, and")."""
+    options = screen.options
+    wanted = " ".join(choice.lower().replace("’", "'").split()).rstrip(".")
+    if wanted.isdigit():
+        found = [o for o in options if o.number == int(wanted)]
+    else:
+        found = [o for o in options if o.label.lower() == wanted]
+        found = found or [o for o in options if o.label.lower().startswith(wanted)]
+        words = wanted.split()[:2]
+        found = found or [o for o in options if o.label.lower().split()[:2] == words]
+    if len(found) != 1:
+        listed = "; ".join(f"{o.number}. {o.label}" for o in options)
+        raise BridgeError(f"{choice!r} names {'no' if not found else 'more than one'} option of the dialog: {listed}")
+    return found[0]
+
+
+async def answer(pane: str, choice: str) -> tuple[DialogOption, bool, AgentScreen]:
+    """Pick an option of the dialog on screen by pressing its number; whether the dialog closed."""
+    screen = await look(pane)
+    if screen.state != "dialog":
+        raise BridgeError(f"Claude Code in {pane} shows no dialog (it is {screen.state}); nothing was pressed")
+    option = choose(screen, choice)
+    await tmux.send_keys(pane, [str(option.number)])
+    after = await _wait_for(
+        pane, lambda s: s.state != "dialog" or (s.title, s.question) != (screen.title, screen.question), 3.0
+    )
+    return option, after.state != "dialog" or (after.title, after.question) != (screen.title, screen.question), after
+
+
+async def wait_until_done(
+    pane: str,
+    prompt: str,
+    timeout: float,
+    progress: Callable[[float, str], Awaitable[None]] | None = None,
+) -> tuple[Literal["replied", "dialog", "timed_out"], list[str], AgentScreen]:
+    """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines."""
+    started = time.monotonic()
+    last_report = started
+    idle_polls = 0
+    while True:
+        await asyncio.sleep(0.25)
+        screen = await look(pane)
+        elapsed = time.monotonic() - started
+        if screen.state == "dialog":
+            outcome: Literal["replied", "dialog", "timed_out"] = "dialog"
+            break
+        idle_polls = 0 if screen.working or screen.queued else idle_polls + 1
+        if idle_polls >= 2 and (idle_polls >= 12 or await _reply(pane, prompt)):
+            outcome = "replied"  # idle, with a reply (or idle for 3 s: a command that answers nothing)
+            break
+        if elapsed >= timeout:
+            outcome = "timed_out"
+            break
+        if progress is not None and time.monotonic() - last_report >= 5:
+            last_report = time.monotonic()
+            await progress(elapsed, screen.status or screen.state)
+    return outcome, await _reply(pane, prompt), screen
+
+
+async def _reply(pane: str, prompt: str) -> list[str]:
+    lines = await tmux.capture(pane, REPLY_WINDOW)
+    found = turns(lines, prompt)
+    return reply_after(lines, found[-1]) if found else []

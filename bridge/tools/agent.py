@@ -1,0 +1,81 @@
+"""Tools for Claude Code in a pane: what it shows, answering its dialogs, and ask (prompt → reply)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from bridge import steering
+from bridge.exceptions import BridgeError
+from bridge.registry import hub_tool
+from bridge.schemas import AgentScreen, AnswerResult, AskResult, PaneTarget, Seconds
+from bridge.screen import cap_bytes
+
+
+@hub_tool("readonly", title="What Claude Code shows", idempotent=True)
+async def agent_state(pane: PaneTarget) -> AgentScreen:
+    """What Claude Code in a pane shows: idle, draft (unsent text), working, dialog (question and
+    numbered options), menu, or not_claude_code."""
+    return await steering.look(pane)
+
+
+@hub_tool("mutating", title="Answer a Claude Code dialog")
+async def answer_dialog(
+    pane: PaneTarget,
+    option: Annotated[str, Field(min_length=1, max_length=200, description="Its number or label, e.g. 1, no.")],
+) -> AnswerResult:
+    """Pick an option of the dialog Claude Code shows (e.g. a permission prompt) and check it closed."""
+    async with steering.pane_lock(pane):
+        chosen, closed, after = await steering.answer(pane, option)
+    detail = f"picked {chosen.number}. {chosen.label}; " + (
+        f"the dialog closed, Claude Code is {after.state}"
+        if closed
+        else "the dialog is still open; look with agent_state"
+    )
+    if closed and after.state == "dialog":
+        detail = f"picked {chosen.number}. {chosen.label}; another dialog opened: {steering.describe(after)}"
+    return AnswerResult(pane=pane, chosen=chosen, closed=closed, detail=detail)
+
+
+@hub_tool("mutating", title="Ask Claude Code and wait for the reply")
+async def ask(
+    pane: PaneTarget,
+    text: Annotated[str, Field(min_length=1, max_length=65536, description="The prompt, sent as text.")],
+    ctx: Context,
+    timeout: Seconds = 300,
+    replace_draft: bool = False,
+) -> AskResult:
+    """Send a prompt to Claude Code, wait until it is idle again and return only its reply. Returns
+    early with the question and options when it asks for permission (answer_dialog, then wait again)."""
+    started = time.monotonic()
+    async with steering.pane_lock(pane):
+        screen = await steering.look(pane)
+        if not screen.claude_code:
+            raise BridgeError(f"{pane} does not show Claude Code; use tmux_send_prompt for other programs")
+        sent, cleared = await steering.submit(pane, text, "text", replace_draft)
+    if not sent.verified:
+        raise BridgeError(f"the prompt was not confirmed: {sent.detail}")
+
+    async def progress(elapsed: float, status: str) -> None:
+        await ctx.report_progress(round(elapsed, 1), timeout, f"Claude Code: {status}")
+
+    pasted, _ = steering.prepare(text, "text")
+    outcome, lines, after = await steering.wait_until_done(pane, pasted, timeout, progress)
+    kept, cut = cap_bytes(lines)
+    notes = [sent.detail] + ([f"cleared the unsent draft {cleared[:200]!r} first"] if cleared else [])
+    if outcome == "dialog":
+        notes.append(f"Claude Code asks: {steering.describe(after)} Answer with answer_dialog")
+    elif outcome == "timed_out":
+        notes.append(f"still {after.state} after {timeout:g}s; call wait_for_idle or ask again later")
+    return AskResult(
+        pane=pane,
+        outcome=outcome,
+        reply="\n".join(kept),
+        truncated=cut,
+        dialog=after if outcome == "dialog" else None,
+        elapsed=round(time.monotonic() - started, 3),
+        detail="; ".join(notes),
+    )

@@ -1,0 +1,191 @@
+"""Steering the real Claude Code TUI through the hub: agent_state, tmux_send_prompt, answer_dialog, ask.
+
+Claude Code runs in a tmux pane against the fake Anthropic API (`anthropic`), whose `prompts` are
+what really reached "the model". The numbered problems are those of issue 15.
+"""
+
+import asyncio
+
+import pytest
+
+from tests.fakes.anthropic import Bash
+from tests.fixtures.panes import call, call_error, pane_text, wait_until
+from tests.hub import mcp_session
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
+
+
+def typed(pane, text: str) -> None:
+    """Type into the box as the person at the keyboard would."""
+    pane.cmd("send-keys", "-l", text)
+    wait_until(lambda: text in pane_text(pane))
+
+
+async def test_agent_state_follows_the_live_screens(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        assert (await call(session, "agent_state", pane=pane.pane_id))["state"] == "idle"
+        typed(pane, "half a thought")
+        draft = await call(session, "agent_state", pane=pane.pane_id)
+        assert (draft["state"], draft["draft"]) == ("draft", "half a thought")
+        pane.cmd("send-keys", "C-e", "C-u")
+        wait_until(lambda: "half a thought" not in pane_text(pane))
+        anthropic.hold()
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="take your time")
+        wait_until(anthropic.streaming.is_set, timeout=20)
+        working = await call(session, "agent_state", pane=pane.pane_id)
+        assert working["state"] == "working" and working["status"]
+        anthropic.release()
+        anthropic.script(Bash("touch ran.txt"))
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch a file")
+        wait_until(lambda: "Do you want to proceed?" in pane_text(pane), timeout=20)
+        dialog = await call(session, "agent_state", pane=pane.pane_id)
+    assert (dialog["state"], dialog["permission"], dialog["question"]) == ("dialog", True, "Do you want to proceed?")
+    assert [o["label"] for o in dialog["options"]][::2] == ["Yes", "No"]
+
+
+async def test_1_a_prompt_is_refused_while_a_permission_dialog_is_open(
+    hub, mcp_token, claude_pane, anthropic, tmp_path
+):
+    pane = claude_pane()
+    anthropic.script(Bash("touch ran.txt"))
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch a file")
+        wait_until(lambda: "Do you want to proceed?" in pane_text(pane), timeout=20)
+        error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "no, do not run that"})
+
+    assert "dialog" in error and "1. Yes" in error and "3. No" in error and "answer_dialog" in error
+    assert "Do you want to proceed?" in pane_text(pane)  # still open: nothing was picked
+    assert anthropic.tool_results == [] and not (tmp_path / "work0" / "ran.txt").exists()
+
+
+async def test_2_a_prompt_ending_in_a_backslash_is_submitted(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="split on \\")
+
+    assert out["verified"] and "'\\'" in out["detail"]
+    wait_until(lambda: anthropic.prompts == ["split on \\"], timeout=20)
+
+
+@pytest.fixture
+def other_hub(hub_factory, make_user, make_token):
+    """A second hub process on the same tmux server (as uvicorn's workers are), and a token for it."""
+    other = hub_factory()
+    return other, make_token(make_user("second"), resource=other.mcp_url)
+
+
+async def test_3_two_hubs_sending_at_once_give_two_prompts(hub, other_hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    other, other_token = other_hub
+    async with mcp_session(hub, mcp_token) as first, mcp_session(other, other_token) as second:
+        outs = await asyncio.gather(
+            call(first, "tmux_send_prompt", pane=pane.pane_id, text="first client"),
+            call(second, "tmux_send_prompt", pane=pane.pane_id, text="second client"),
+        )
+
+    assert all(out["verified"] for out in outs)
+    wait_until(lambda: sorted(anthropic.prompts) == ["first client", "second client"], timeout=30)
+
+
+async def test_4_a_draft_in_the_box_is_not_merged(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    typed(pane, "the person's own words")
+    async with mcp_session(hub, mcp_token) as session:
+        error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "tool text"})
+        assert "draft" in error and "the person's own words" in error and "replace_draft" in error
+        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="tool text", replace_draft=True)
+
+    assert out["verified"] and "cleared the unsent draft" in out["detail"]
+    wait_until(lambda: anthropic.prompts == ["tool text"], timeout=20)
+
+
+async def test_5_the_same_prompt_twice_is_verified_both_times(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        for _ in range(2):
+            out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="run the tests again")
+            assert out["verified"] and out["attempts"] == 1, out
+            wait_until(lambda: "? for shortcuts" in pane_text(pane), timeout=20)
+
+    wait_until(lambda: anthropic.prompts == ["run the tests again"] * 2, timeout=20)
+
+
+async def test_5_a_prompt_queued_behind_the_placeholder_is_verified(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    anthropic.hold()
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="a long job")
+        wait_until(anthropic.streaming.is_set, timeout=20)
+        # The box then reads "Press up to edit queued messages": words of this prompt.
+        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="then edit queued messages")
+        assert out["verified"] and out["queued"] and out["attempts"] == 1, out
+        anthropic.release()
+
+    wait_until(lambda: anthropic.prompts == ["a long job", "then edit queued messages"], timeout=30)
+
+
+async def test_6_leading_slash_bang_and_hash_reach_the_model_as_text(
+    hub, mcp_token, claude_pane, anthropic, tmp_path
+):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        for text in ("/no-such-command please", "!touch shell.txt", "# a heading"):
+            out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text=text)
+            assert out["verified"] and "as text" in out["detail"], out
+            wait_until(lambda: "? for shortcuts" in pane_text(pane), timeout=20)
+
+    wait_until(lambda: len(anthropic.prompts) == 3, timeout=20)
+    assert [p.strip() for p in anthropic.prompts] == ["/no-such-command please", "!touch shell.txt", "# a heading"]
+    assert not (tmp_path / "work0" / "shell.txt").exists()
+
+
+async def test_6_slash_commands_and_shell_lines_run_when_asked(hub, mcp_token, claude_pane, anthropic, tmp_path):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        unknown = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="/no-such-command", mode="slash_command")
+        shell = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch shell.txt", mode="shell")
+
+    assert not unknown["verified"] and "no command /no-such-command" in unknown["detail"]
+    assert shell["verified"]
+    wait_until(lambda: (tmp_path / "work0" / "shell.txt").exists(), timeout=20)
+
+
+async def test_answer_dialog_picks_by_label_and_by_number(hub, mcp_token, claude_pane, anthropic, tmp_path):
+    pane = claude_pane()
+    anthropic.script(Bash("touch no.txt"), Bash("touch yes.txt"))
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="first")
+        wait_until(lambda: "Do you want to proceed?" in pane_text(pane), timeout=20)
+        refused = await call(session, "answer_dialog", pane=pane.pane_id, option="No")
+        assert refused["closed"] and refused["chosen"]["number"] == 3
+        wait_until(lambda: "? for shortcuts" in pane_text(pane), timeout=20)
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="second")
+        wait_until(lambda: "touch yes.txt" in pane_text(pane) and "Do you want" in pane_text(pane), timeout=20)
+        allowed = await call(session, "answer_dialog", pane=pane.pane_id, option="1")
+        error = await call_error(session, "answer_dialog", {"pane": pane.pane_id, "option": "1"})
+
+    assert allowed["closed"] and allowed["chosen"]["label"] == "Yes"
+    assert "no dialog" in error
+    wait_until(lambda: (tmp_path / "work0" / "yes.txt").exists(), timeout=20)
+    assert not (tmp_path / "work0" / "no.txt").exists()
+
+
+async def test_ask_returns_only_the_reply(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "ask", pane=pane.pane_id, text="warm up")
+        out = await call(session, "ask", pane=pane.pane_id, text="what is in this repo?")
+
+    assert out["outcome"] == "replied"
+    assert out["reply"] == "● reply 2: what is in this repo?"
+
+
+async def test_ask_stops_at_a_permission_dialog(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    anthropic.script(Bash("touch x.txt"))
+    async with mcp_session(hub, mcp_token) as session:
+        out = await call(session, "ask", pane=pane.pane_id, text="make x", timeout=60)
+
+    assert out["outcome"] == "dialog" and out["dialog"]["question"] == "Do you want to proceed?"
+    assert "I will run a command." in out["reply"] and "answer_dialog" in out["detail"]
