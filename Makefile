@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,16 +41,20 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The real Claude Code TUI (pinned) for the steering tests and the bench, in ~/.cache/tmuxhub (npm).
+claude-code: install
+	$(BIN)/python -m tests.fixtures.claude_code
+
 # The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck
+	$(MAKE) lint typecheck claude-code
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).
 bench:
 	scripts/ensure-system test
-	$(MAKE) install
+	$(MAKE) install claude-code
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

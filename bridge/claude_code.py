@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002 (the TUI draws with these characters)
 """What Claude Code's TUI shows, read from a pane's text: every pattern about Claude Code lives here.
 
 Pure functions on lists of lines (checked against screens of the real TUI, version 2.1.x, kept in
@@ -21,8 +22,9 @@ selected one.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
-from .schemas import AgentScreen, DialogOption
+from .schemas import AgentScreen, DialogOption, State
 
 RULE = re.compile(r"^\s*─{20,}\s*$")
 BOX_LINE = re.compile(r"^([❯!])(?:\s(.*))?$")  # "!" when the box is in shell mode
@@ -43,7 +45,7 @@ def squash(text: str) -> str:
 def _box(rows: list[str]) -> tuple[int, int] | None:
     """Rows of the input box's two rules (top, bottom): the last pair with a `❯` line under the top."""
     rules = [i for i, row in enumerate(rows) if RULE.match(row)]
-    for top, bottom in reversed(list(zip(rules, rules[1:], strict=False))):
+    for top, bottom in reversed(list(pairwise(rules))):
         if bottom > top + 1 and BOX_LINE.match(rows[top + 1]):
             return top, bottom
     return None
@@ -79,7 +81,7 @@ def read_screen(rows: list[str]) -> AgentScreen:
     queued = [m.group(1) for row in recent if (m := QUEUED.match(row))]
     menu = [row.strip() for row in below if SLASH_MENU.match(row)]
     shell_mode = rows[top + 1].startswith("!")
-    state = "menu" if menu else "working" if working else "draft" if draft else "idle"
+    state: State = "menu" if menu else "working" if working else "draft" if draft else "idle"
     return AgentScreen(
         state=state,
         claude_code=True,
@@ -102,7 +104,9 @@ def _panel(rows: list[str]) -> AgentScreen:
     for i, row in enumerate(panel):
         if m := OPTION.match(row):
             first_option = i if first_option is None else first_option
-            options.append(DialogOption(number=int(m.group(2)), label=_label(m.group(3)), selected=bool(m.group(1))))
+            options.append(
+                DialogOption(number=int(m.group(2)), label=_label(m.group(3)), selected=bool(m.group(1)))
+            )
     hints = any(re.search(r"\b(Esc|Enter) to\b", row) for row in text)
     if not text or not (options or hints):
         return AgentScreen(state="not_claude_code", claude_code=False)

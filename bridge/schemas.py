@@ -192,11 +192,14 @@ class DialogOption(BaseModel):
     selected: bool = False
 
 
+State = Literal["idle", "draft", "working", "dialog", "menu", "not_claude_code"]
+
+
 class AgentScreen(BaseModel):
     """What Claude Code's TUI shows in a pane (see `bridge.claude_code`)."""
 
     pane: str = ""
-    state: Literal["idle", "draft", "working", "dialog", "menu", "not_claude_code"]
+    state: State
     claude_code: bool
     working: bool = False
     status: str | None = Field(default=None, description="The spinner's text while working.")

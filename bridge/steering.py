@@ -114,10 +114,19 @@ def prepare(text: str, mode: Mode) -> tuple[str, list[str]]:
     return text, notes
 
 
-async def _count(pane: str, text: str) -> tuple[int, int]:
-    """How many turns show `text`, and how many turns there are, in the last WINDOW lines."""
-    lines = await tmux.capture(pane, WINDOW)
-    return len(turns(lines, text)), len(turns(lines))
+@dataclass
+class _Turns:
+    """What the transcript holds, to tell a new turn from an old one with the same words."""
+
+    matching: int  # turns showing the prompt
+    total: int  # turns of any prompt
+    unknown: int  # "Unknown command: /x" lines for the prompt's first word
+
+    @classmethod
+    async def count(cls, pane: str, text: str) -> _Turns:
+        lines = await tmux.capture(pane, WINDOW)
+        unknown = f"Unknown command: {text.split()[0]}" if text.strip() else "\0"
+        return cls(len(turns(lines, text)), len(turns(lines)), sum(unknown in line for line in lines))
 
 
 async def clear_draft(pane: str, draft: str) -> None:
@@ -133,7 +142,9 @@ async def clear_draft(pane: str, draft: str) -> None:
             if not screen.draft:
                 return
         draft = screen.draft or ""
-    raise BridgeError(f"could not clear the draft in {pane}; it still shows {draft[:80]!r}. Nothing was sent.")
+    raise BridgeError(
+        f"could not clear the draft in {pane}; it still shows {draft[:80]!r}. Nothing was sent."
+    )
 
 
 @dataclass
@@ -144,24 +155,24 @@ class Sent:
     detail: str
 
 
-async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple[Sent, str | None]:
-    """Type `text` into Claude Code's input box and press Enter, checking the screen first and
-    after: the prompt must show up as a turn. Call it holding `pane_lock`. Returns what happened
-    and the draft it cleared (if any)."""
+async def _make_room(pane: str, replace_draft: bool) -> str | None:
+    """Refuse a dialog or menu; clear a draft when allowed (returned), refuse it otherwise."""
     screen = await look(pane)
     refuse_dialog(screen, pane)
-    cleared = None
-    if screen.draft:
-        if not replace_draft:
-            raise BridgeError(
-                f"the input box in {pane} holds a draft that was never sent: {screen.draft[:200]!r}. "
-                "Nothing was typed. Pass replace_draft=true to clear it first (at the keyboard, "
-                "Ctrl+Y brings it back), or ask the person."
-            )
-        await clear_draft(pane, screen.draft)
-        cleared = screen.draft
-    pasted, notes = prepare(text, mode)
-    matching, total = await _count(pane, pasted)
+    if not screen.draft:
+        return None
+    if not replace_draft:
+        raise BridgeError(
+            f"the input box in {pane} holds a draft that was never sent: {screen.draft[:200]!r}. "
+            "Nothing was typed. Pass replace_draft=true to clear it first (at the keyboard, "
+            "Ctrl+Y brings it back), or ask the person."
+        )
+    await clear_draft(pane, screen.draft)
+    return screen.draft
+
+
+async def _type(pane: str, pasted: str) -> None:
+    """Paste, and wait for the text in the box; Enter is not pressed if a dialog took its place."""
     await tmux.paste(pane, pasted)
     screen = await _wait_for(pane, lambda s: s.state in ("dialog", "menu") or bool(s.draft), 2.0)
     if screen.state == "dialog":
@@ -170,28 +181,53 @@ async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple
             f"{describe(screen)} Answer it with answer_dialog."
         )
     if not screen.draft:
-        raise BridgeError(f"the text did not show up in {pane}'s input box; Enter was not pressed. Look with agent_state.")
+        raise BridgeError(
+            f"the text did not show up in {pane}'s input box; Enter was not pressed. Look with agent_state."
+        )
+
+
+async def _taken(pane: str, pasted: str, before: _Turns, seconds: float) -> tuple[Sent | None, AgentScreen]:
+    """Watch for the prompt to show up as a turn (or queued, or refused as an unknown command)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        await asyncio.sleep(POLL)
+        now = await _Turns.count(pane, pasted)
+        after = await look(pane)
+        if now.matching > before.matching or (now.total > before.total and not after.draft):
+            queued = any(squash(pasted).startswith(squash(q)[:40]) for q in after.queued if squash(q))
+            what = (
+                "queued (Claude Code is busy; it is sent when the current turn ends)"
+                if queued
+                else "submitted"
+            )
+            if now.matching <= before.matching:
+                what += " (shown shortened in the transcript)"
+            return Sent(True, queued, 0, f"the prompt was {what}"), after
+        if now.unknown > before.unknown:
+            detail = f"Claude Code has no command {pasted.split()[0]}; nothing reached the model"
+            return Sent(False, False, 0, detail), after
+        if after.state == "dialog" or time.monotonic() > deadline:
+            return None, after
+
+
+async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple[Sent, str | None]:
+    """Type `text` into Claude Code's input box and press Enter, checking the screen first and
+    after: the prompt must show up as a turn. Call it holding `pane_lock`. Returns what happened
+    and the draft it cleared (if any)."""
+    cleared = await _make_room(pane, replace_draft)
+    pasted, notes = prepare(text, mode)
+    before = await _Turns.count(pane, pasted)
+    await _type(pane, pasted)
     for attempt in (1, 2):
         await tmux.send_keys(pane, ["Enter"])
-        deadline = time.monotonic() + VERIFY / 2 * attempt
-        while time.monotonic() < deadline:
-            await asyncio.sleep(POLL)
-            now_matching, now_total = await _count(pane, pasted)
-            after = await look(pane)
-            if now_matching > matching or (now_total > total and not after.draft):
-                queued = any(squash(q) and squash(pasted).startswith(squash(q)[:40]) for q in after.queued)
-                what = "queued (Claude Code is busy; it is sent when the current turn ends)" if queued else "submitted"
-                if now_matching <= matching:
-                    what += " (shown shortened in the transcript)"
-                return Sent(True, queued, attempt, "; ".join([f"the prompt was {what}", *notes])), cleared
-            if mode == "slash_command" and "Unknown command" in "\n".join(await tmux.capture(pane, 20)):
-                return Sent(False, False, attempt, f"Claude Code has no command {pasted.split()[0]}; nothing reached the model"), cleared
-            if after.state == "dialog":
-                break
-        if after.state != "draft" and after.state != "menu":
-            break  # the box emptied without a turn: pressing Enter again could act on something else
+        sent, after = await _taken(pane, pasted, before, VERIFY / 2 * attempt)
+        if sent is not None:
+            sent.attempts, sent.detail = attempt, "; ".join([sent.detail, *notes])
+            return sent, cleared
+        if after.state not in ("draft", "menu"):
+            break  # the box emptied without a turn: another Enter could act on something else
     detail = (
-        f"Enter was pressed but the prompt did not show up as a turn; the screen is now {after.state}"
+        f"Enter was pressed but the prompt did not show up as a turn; Claude Code is now {after.state}"
         + (f" ({describe(after)})" if after.state == "dialog" else "")
         + ". Look with agent_state before sending again."
     )
@@ -210,7 +246,7 @@ async def _wait_for(pane: str, condition: Callable[[AgentScreen], bool], seconds
 def choose(screen: AgentScreen, choice: str) -> DialogOption:
     """The option `choice` names: its number, its label, or the start of its label ("yes, and")."""
     options = screen.options
-    wanted = " ".join(choice.lower().replace("’", "'").split()).rstrip(".")
+    wanted = " ".join(choice.lower().replace("\u2019", "'").split()).rstrip(".")
     if wanted.isdigit():
         found = [o for o in options if o.number == int(wanted)]
     else:
@@ -220,7 +256,9 @@ def choose(screen: AgentScreen, choice: str) -> DialogOption:
         found = found or [o for o in options if o.label.lower().split()[:2] == words]
     if len(found) != 1:
         listed = "; ".join(f"{o.number}. {o.label}" for o in options)
-        raise BridgeError(f"{choice!r} names {'no' if not found else 'more than one'} option of the dialog: {listed}")
+        raise BridgeError(
+            f"{choice!r} names {'no' if not found else 'more than one'} option of the dialog: {listed}"
+        )
     return found[0]
 
 
@@ -228,13 +266,19 @@ async def answer(pane: str, choice: str) -> tuple[DialogOption, bool, AgentScree
     """Pick an option of the dialog on screen by pressing its number; whether the dialog closed."""
     screen = await look(pane)
     if screen.state != "dialog":
-        raise BridgeError(f"Claude Code in {pane} shows no dialog (it is {screen.state}); nothing was pressed")
+        raise BridgeError(
+            f"Claude Code in {pane} shows no dialog (it is {screen.state}); nothing was pressed"
+        )
     option = choose(screen, choice)
     await tmux.send_keys(pane, [str(option.number)])
     after = await _wait_for(
         pane, lambda s: s.state != "dialog" or (s.title, s.question) != (screen.title, screen.question), 3.0
     )
-    return option, after.state != "dialog" or (after.title, after.question) != (screen.title, screen.question), after
+    return (
+        option,
+        after.state != "dialog" or (after.title, after.question) != (screen.title, screen.question),
+        after,
+    )
 
 
 async def wait_until_done(

@@ -25,7 +25,9 @@ async def agent_state(pane: PaneTarget) -> AgentScreen:
 @hub_tool("mutating", title="Answer a Claude Code dialog")
 async def answer_dialog(
     pane: PaneTarget,
-    option: Annotated[str, Field(min_length=1, max_length=200, description="Its number or label, e.g. 1, no.")],
+    option: Annotated[
+        str, Field(min_length=1, max_length=200, description="Its number or label, e.g. 1, no.")
+    ],
 ) -> AnswerResult:
     """Pick an option of the dialog Claude Code shows (e.g. a permission prompt) and check it closed."""
     async with steering.pane_lock(pane):

@@ -47,10 +47,14 @@ async def tmux_send_prompt(
     pane: PaneTarget,
     text: Annotated[str, Field(min_length=1, max_length=65536, description="Sent literally, as typed.")],
     enter: Annotated[bool, Field(description="Press Enter after the text, and verify it was taken.")] = True,
-    replace_draft: Annotated[bool, Field(description="Claude Code: clear unsent text in its box first.")] = False,
+    replace_draft: Annotated[
+        bool, Field(description="Claude Code: clear unsent text in its box first.")
+    ] = False,
     mode: Annotated[
         steering.Mode,
-        Field(description="Claude Code: 'text' reaches the model as text; 'slash_command' or 'shell' runs it."),
+        Field(
+            description="Claude Code: 'text' reaches the model as text; 'slash_command' or 'shell' runs it."
+        ),
     ] = "text",
     settle_ms: Annotated[int, Field(ge=0, le=5000, description="Pause between the text and Enter.")] = 150,
 ) -> PromptResult:
@@ -66,7 +70,7 @@ async def tmux_send_prompt(
             sent, cleared = await steering.submit(pane, text, mode, replace_draft)
             detail = sent.detail
             if cleared:
-                detail = f"cleared the unsent draft {cleared[:200]!r} first (Ctrl+Y at the keyboard brings it back); {detail}"
+                detail = f"cleared the unsent draft {cleared[:200]!r} first (Ctrl+Y brings it back); {detail}"
             return PromptResult(
                 pane=pane, submitted=True, verified=sent.verified, attempts=sent.attempts, queued=sent.queued,
                 detail=detail,

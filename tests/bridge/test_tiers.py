@@ -9,11 +9,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 
 READONLY = {
     "tmux_list_sessions", "list_windows", "list_panes", "capture_pane", "tmux_get_summary",
-    "capture_since", "search_panes", "wait_for_text", "wait_for_idle", "show_environment",
+    "capture_since", "search_panes", "wait_for_text", "wait_for_idle", "show_environment", "agent_state",
 }  # fmt: skip
 MUTATING = {
     "tmux_send_prompt", "send_keys", "run_command", "create_session", "create_window", "split_window",
-    "rename_session", "rename_window", "select_layout", "resize_pane",
+    "rename_session", "rename_window", "select_layout", "resize_pane", "answer_dialog", "ask",
 }  # fmt: skip
 DESTRUCTIVE = {"kill_session", "kill_window", "kill_pane"}
 

@@ -2,12 +2,13 @@
 
     fake = FakeAnthropic.start()          # claude runs with ANTHROPIC_BASE_URL=fake.url
     fake.prompts                          # every prompt Claude Code submitted (the ground truth)
-    fake.script("run: touch x")           # the next prompt is answered with a Bash tool_use
+    fake.script(Bash("touch x"))          # the next prompt is answered with a Bash tool_use
 
 By default a prompt is answered with the text `reply N: <first line of the prompt>`. A scripted
 answer is either text or `Bash(command)`; the follow-up request carrying the `tool_result` gets
-`done: <the tool's output>` (a rejected tool's result comes with the next prompt, which counts). `hold()` makes the next answers wait for `release()` after
-their first words, so the TUI stays in its working state as long as a test needs.
+`done: <the tool's output>` (a rejected tool's result comes with the next prompt, which counts).
+`hold()` makes the next answers wait for `release()` after their first words, so the TUI stays in
+its working state as long as a test needs.
 Requests without `tools` (title, topic and other side requests) get a short text and are not logged.
 """
 
@@ -109,7 +110,12 @@ class FakeAnthropic(ServedFake):
             tool_input = {"command": answer.command, "description": answer.description}
             return [
                 {"type": "text", "text": "I will run a command."},
-                {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": "Bash", "input": tool_input},
+                {
+                    "type": "tool_use",
+                    "id": f"toolu_{uuid.uuid4().hex[:20]}",
+                    "name": "Bash",
+                    "input": tool_input,
+                },
             ]
         first = prompt.strip().splitlines()[0] if prompt.strip() else ""
         return [{"type": "text", "text": answer if answer is not None else f"reply {number}: {first}"}]
@@ -126,22 +132,33 @@ class FakeAnthropic(ServedFake):
             send("message_start", {"type": "message_start", "message": message})
             for index, block in enumerate(blocks):
                 if block["type"] == "text":
-                    start = {"type": "text", "text": ""}
+                    start: dict[str, Any] = {"type": "text", "text": ""}
                     words = block["text"].split(" ")
-                    send("content_block_start", {"type": "content_block_start", "index": index, "content_block": start})
+                    send(
+                        "content_block_start",
+                        {"type": "content_block_start", "index": index, "content_block": start},
+                    )
                     for n, word in enumerate(words):
                         piece = word if n == 0 else f" {word}"
                         delta = {"type": "text_delta", "text": piece}
-                        send("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
+                        send(
+                            "content_block_delta",
+                            {"type": "content_block_delta", "index": index, "delta": delta},
+                        )
                         if n == 0 and not self.released.is_set():
                             self.streaming.set()
                             self.released.wait(120)
                             self.streaming.clear()
                 else:
                     start = {**block, "input": {}}
-                    send("content_block_start", {"type": "content_block_start", "index": index, "content_block": start})
+                    send(
+                        "content_block_start",
+                        {"type": "content_block_start", "index": index, "content_block": start},
+                    )
                     delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
-                    send("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
+                    send(
+                        "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
+                    )
                 send("content_block_stop", {"type": "content_block_stop", "index": index})
             stop = "tool_use" if any(b["type"] == "tool_use" for b in blocks) else "end_turn"
             send(
@@ -172,5 +189,10 @@ def _message(blocks: list[dict[str, Any]]) -> dict[str, Any]:
         "content": blocks,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": 12, "output_tokens": 20, "cache_read_input_tokens": 0, "cache_creation_input_tokens": 0},
+        "usage": {
+            "input_tokens": 12,
+            "output_tokens": 20,
+            "cache_read_input_tokens": 0,
+            "cache_creation_input_tokens": 0,
+        },
     }
