@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .servers import Seed
 from .timing import Budget, Result, measure_async, measure_sync, table
 from .waits import wait_cases
 from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, ensure_seed_venv, hub, tmux_world
@@ -114,39 +115,61 @@ async def hub_cases(
 
 
 async def seed_cases(world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
-    from .servers import SEEDS, child_pid, http_sessions, seed_http, stdio_session, tool_caller
+    from .servers import SEEDS
+    from .world import SeedUnavailable
 
     results = []
     for seed in SEEDS:
-        arguments = seed.arguments(world)
-        async with stdio_session(seed.stdio_argv, seed.env(world)) as session:
-            pid = child_pid(seed.stdio_argv[0])
-            for count in clients:
-                progress(f"{seed.name} {seed.tool} over stdio, {count} concurrent request(s)")
-                calls = [tool_caller(session, seed.tool, arguments, LAST_LINE)] * count
+        try:
+            seed.ensure(progress)
+        except SeedUnavailable as exc:
+            progress(f"skipping {seed.name}: {exc}")
+            results.append(Result(case=f"{seed.name} `{seed.tool}`", clients=0, note=f"skipped: {exc}"))
+            continue
+        if seed.stdio_argv:
+            results += await _seed_stdio(seed, world, budget, clients)
+        results += await _seed_http(seed, world, budget, clients)
+    return results
+
+
+async def _seed_stdio(seed: Seed, world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
+    from .servers import child_pid, stdio_session, tool_caller
+
+    assert seed.stdio_argv is not None
+    results = []
+    async with stdio_session(seed.stdio_argv, seed.env(world)) as session:
+        pid = child_pid(seed.stdio_argv[0])
+        for count in clients:
+            progress(f"{seed.name} {seed.tool} over stdio, {count} concurrent request(s)")
+            calls = [tool_caller(session, seed.tool, seed.arguments(world), LAST_LINE)] * count
+            note = "one stdio session (a stdio server has one client); N requests in flight"
+            results.append(
+                await measure_async(
+                    f"{seed.name} `{seed.tool}`, stdio", calls, budget, note=note, server_pid=pid
+                )
+            )
+    return results
+
+
+async def _seed_http(seed: Seed, world: Tmux, budget: Budget, clients: list[int]) -> list[Result]:
+    from .servers import http_sessions, seed_http, tool_caller
+
+    results = []
+    auth = " + JWT" if seed.bearer else ""
+    with seed_http(seed, world) as running:
+        for count in clients:
+            progress(f"{seed.name} {seed.tool} over HTTP, {count} client(s)")
+            async with http_sessions(running.url, running.token, count, seed.headers) as sessions:
+                calls = [tool_caller(s, seed.tool, seed.arguments(world), LAST_LINE) for s in sessions]
                 results.append(
                     await measure_async(
-                        f"{seed.name} `{seed.tool}`, stdio",
+                        f"{seed.name} `{seed.tool}`, HTTP{auth}",
                         calls,
                         budget,
-                        note="one stdio session (a stdio server has one client); N requests in flight",
-                        server_pid=pid,
+                        note=seed.http_note,
+                        server_pid=running.pid,
                     )
                 )
-        with seed_http(seed, world) as (url, pid):
-            for count in clients:
-                progress(f"{seed.name} {seed.tool} over HTTP, {count} client(s)")
-                async with http_sessions(url, None, count) as sessions:
-                    calls = [tool_caller(s, seed.tool, arguments, LAST_LINE) for s in sessions]
-                    results.append(
-                        await measure_async(
-                            f"{seed.name} `{seed.tool}`, HTTP",
-                            calls,
-                            budget,
-                            note=seed.http_note,
-                            server_pid=pid,
-                        )
-                    )
     return results
 
 
@@ -202,13 +225,13 @@ def verdicts(results: list[Result], flood: dict[str, Any] | None) -> list[str]:
     if raw and hub1:
         gap = hub1.p50 - raw.p50
         lines.append(f"tmuxhub p50 - raw subprocess p50 = {gap:+.2f} ms (target <= 3 ms): {_ok(gap <= 3)}")
-    for seed in ("libtmux-mcp", "mcp-ssh-tmux"):
+    for seed in ("libtmux-mcp", "mcp-ssh-tmux", "tmux-mcp"):
         for transport in ("stdio", "HTTP"):
             other = next(
                 (
                     r
                     for r in results
-                    if r.case.startswith(seed) and r.case.endswith(transport) and r.clients == 1
+                    if r.case.startswith(f"{seed} ") and f", {transport}" in r.case and r.clients == 1
                 ),
                 None,
             )
@@ -337,7 +360,6 @@ def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
             progress(f"tmuxhub up at {running.url} (pid {running.pid}, {options.hub_workers} worker(s))")
             hub_parts(run, running, world, options, budget)
         if "seeds" in parts:
-            ensure_seed_venv(progress)
             run.results += asyncio.run(seed_cases(world, budget, options.clients))
     if "flood" in parts:
         run.flood = flood_case(options.quick)

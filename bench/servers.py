@@ -5,16 +5,28 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.hub import free_port, mcp_session
 from tests.processes import stop, wait_for_port
 
-from .world import PANE_ROWS, SEEDS_VENV, WINDOW, Tmux
+from .world import (
+    PANE_ROWS,
+    SEEDS_VENV,
+    SESSION,
+    TMUX_MCP_VENV,
+    WINDOW,
+    Tmux,
+    ensure_seed_venv,
+    ensure_tmux_mcp_venv,
+    tmux_mcp_source,
+)
 
 Session = Any  # mcp.ClientSession
 
@@ -24,17 +36,54 @@ class Seed:
     name: str
     tool: str
     arguments: Callable[[Tmux], dict[str, Any]]
-    stdio_argv: list[str]
     http_argv: Callable[[int], list[str]]
-    http_env: Callable[[int], dict[str, str]]
+    http_env: Callable[[int, Path], dict[str, str]]  # port, a state folder of the server's own
     http_note: str
+    ensure: Callable[[Callable[[str], None]], Path]  # its venv, or SeedUnavailable with the reason
+    stdio_argv: list[str] | None = None  # None: HTTP only
+    # The bearer token the HTTP server accepts, minted from its state folder once it listens.
+    bearer: Callable[[Path], str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
 
     def env(self, world: Tmux) -> dict[str, str]:
-        # libtmux-mcp takes the socket path; mcp-ssh-tmux finds `-L mcp-ssh` through TMUX_TMPDIR.
-        return {**world.env(), "LIBTMUX_SOCKET_PATH": world.socket}
+        # libtmux-mcp takes the socket path; mcp-ssh-tmux finds `-L mcp-ssh` through TMUX_TMPDIR;
+        # tmux-mcp runs a bare `tmux`, which goes to the server $TMUX names (as inside a pane).
+        return {**world.env(), "LIBTMUX_SOCKET_PATH": world.socket, "TMUX": f"{world.socket},0,0"}
 
 
 _BIN = SEEDS_VENV / "bin"
+_TMUX_MCP_PYTHON = TMUX_MCP_VENV / "bin" / "python"
+
+
+def _tmux_mcp_env(port: int, state: Path) -> dict[str, str]:
+    """What tmux-mcp refuses to start without (its GitHub OAuth settings are never used here: the
+    bench mints its access token directly), confined to a state folder of its own."""
+    return {
+        "PYTHONPATH": str(tmux_mcp_source() / "src"),
+        "TMUX_MCP_PUBLIC_URL": "https://127.0.0.1",  # must be https; only its issuer URL
+        "TMUX_MCP_HOST": "127.0.0.1",
+        "TMUX_MCP_PORT": str(port),
+        "TMUX_MCP_STATE_DIR": str(state),
+        "TMUX_MCP_LOG_DIR": str(state / "logs"),
+        "TMUX_MCP_GITHUB_CLIENT_ID": "bench",
+        "TMUX_MCP_GITHUB_CLIENT_SECRET": "bench",
+        "TMUX_MCP_ALLOWED_GITHUB_USERS": "bench",
+        "TMUX_MCP_SESSION": SESSION,
+    }
+
+
+def _tmux_mcp_token(state: Path) -> str:
+    """An access JWT as tmux-mcp issues after its GitHub login: RS256 with the key it wrote."""
+    import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": "tmux-mcp", "sub": "bench", "aud": "bench", "iat": now, "exp": now + 7200,
+        "scope": "", "typ": "access", "resource": None,
+    }  # fmt: skip
+    return jwt.encode(claims, (state / "jwt-key.pem").read_text(), algorithm="RS256")
+
+
 SEEDS = [
     Seed(
         name="libtmux-mcp",
@@ -51,8 +100,9 @@ SEEDS = [
             "show_banner=False)",
             str(port),
         ],
-        http_env=lambda port: {},
+        http_env=lambda port, state: {},
         http_note="build_mcp_server() on FastMCP's HTTP transport (its CLI is stdio only)",
+        ensure=ensure_seed_venv,
     ),
     Seed(
         name="mcp-ssh-tmux",
@@ -60,8 +110,21 @@ SEEDS = [
         arguments=lambda world: {"session_id": WINDOW, "lines": PANE_ROWS},
         stdio_argv=[str(_BIN / "mcp-ssh-tmux")],
         http_argv=lambda port: [str(_BIN / "mcp-ssh-tmux")],
-        http_env=lambda port: {"FASTMCP_TRANSPORT": "http", "FASTMCP_PORT": str(port)},
+        http_env=lambda port, state: {"FASTMCP_TRANSPORT": "http", "FASTMCP_PORT": str(port)},
         http_note="its own FASTMCP_TRANSPORT=http",
+        ensure=ensure_seed_venv,
+    ),
+    Seed(
+        name="tmux-mcp",
+        tool="tmux_get_summary",
+        arguments=lambda world: {"session": SESSION, "pane": 0, "lines": PANE_ROWS},
+        http_argv=lambda port: [str(_TMUX_MCP_PYTHON), "-c", "from tmux_mcp.server import main; main()"],
+        http_env=_tmux_mcp_env,
+        http_note="BANCS-Norway's, from source (mcp 1.30); its RS256 JWT minted with the key it wrote",
+        ensure=ensure_tmux_mcp_venv,
+        bearer=_tmux_mcp_token,
+        # It allows the Host names of its public URL, localhost and 127.0.0.1, without a port.
+        headers={"Host": "127.0.0.1"},
     ),
 ]
 
@@ -95,9 +158,9 @@ def child_pid(program: str) -> int | None:
 
 
 @contextmanager
-def http_server(argv: list[str], env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
+def http_server(argv: list[str], env: dict[str, str], port: int, cwd: Path) -> Iterator[tuple[str, int]]:
     """A server process listening on `port`: its MCP URL and pid."""
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process, repr(argv))
         yield f"http://127.0.0.1:{port}/mcp", process.pid
@@ -106,10 +169,12 @@ def http_server(argv: list[str], env: dict[str, str], port: int) -> Iterator[tup
 
 
 @asynccontextmanager
-async def http_sessions(url: str, token: str | None, count: int) -> AsyncIterator[list[Session]]:
+async def http_sessions(
+    url: str, token: str | None, count: int, headers: dict[str, str] | None = None
+) -> AsyncIterator[list[Session]]:
     """`count` clients, each with its own HTTP connection pool and MCP session."""
     async with AsyncExitStack() as stack:
-        yield [await stack.enter_async_context(mcp_session(url, token)) for _ in range(count)]
+        yield [await stack.enter_async_context(mcp_session(url, token, headers)) for _ in range(count)]
 
 
 def tool_caller(session: Session, tool: str, arguments: dict[str, Any], marker: str) -> Callable[[], Any]:
@@ -124,8 +189,20 @@ def tool_caller(session: Session, tool: str, arguments: dict[str, Any], marker: 
     return call
 
 
+@dataclass
+class Running:
+    url: str
+    pid: int
+    token: str | None
+
+
 @contextmanager
-def seed_http(seed: Seed, world: Tmux) -> Iterator[tuple[str, int]]:
+def seed_http(seed: Seed, world: Tmux) -> Iterator[Running]:
+    """The seed's HTTP server, in a state folder of its own (also its working directory, so a
+    `.env` lookup finds nothing of ours)."""
     port = free_port()
-    with http_server(seed.http_argv(port), {**seed.env(world), **seed.http_env(port)}, port) as running:
-        yield running
+    with tempfile.TemporaryDirectory(prefix=f"bench-{seed.name}-") as folder:
+        state = Path(folder)
+        env = {**seed.env(world), **seed.http_env(port, state)}
+        with http_server(seed.http_argv(port), env, port, state) as (url, pid):
+            yield Running(url, pid, seed.bearer(state) if seed.bearer else None)

@@ -5,6 +5,7 @@ and the seed servers installed in a virtual environment of the bench's own.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,19 @@ SEEDS_VENV = BASE_DIR / "bench" / ".venv-seeds"
 SEED_PACKAGES = {"libtmux-mcp": "0.1.0a22", "mcp-ssh-tmux": "0.2.9"}
 # py-spy profiles the hub from outside, so it belongs here too and never in tmuxhub's dependencies.
 TOOL_PACKAGES = {"py-spy": "0.4.3"}
+# tmux-mcp (BANCS-Norway, MIT) runs from its source (shared/seeds/tmux-mcp-src, `src/` on the path)
+# with what its pyproject asks for, pinned; it imports on Python 3.11 although it says 3.13. Its
+# FastMCP is mcp 1.x's, which the other seeds' mcp 2 replaces: hence a venv of its own.
+TMUX_MCP_SRC = Path("shared") / "seeds" / "tmux-mcp-src"
+TMUX_MCP_VENV = BASE_DIR / "bench" / ".venv-seed-tmux-mcp"
+TMUX_MCP_PACKAGES = {
+    "mcp": "1.30.0",
+    "pyjwt": "2.15.1",
+    "cryptography": "50.0.2",
+    "python-dotenv": "1.2.4",
+    "httpx": "0.28.1",
+    "argcomplete": "3.7.2",
+}
 
 # mcp-ssh-tmux only looks at socket name `mcp-ssh`, session `mcp-ssh` and windows named like its
 # SSH sessions; TMUX_TMPDIR moves that socket into the bench's own folder.
@@ -216,38 +230,67 @@ def _flush_redis(url: str, instance: str) -> None:
         pass
 
 
-def seeds_python() -> Path:
-    return SEEDS_VENV / "bin" / "python"
+class SeedUnavailable(Exception):
+    """A seed server cannot run here (its source or its virtual environment is missing); the bench
+    skips it and prints why."""
 
 
-def ensure_seed_venv(progress: object = print) -> Path:
-    """bench/.venv-seeds with the pinned seed servers (and py-spy); made or repaired when needed."""
-    pins = {**SEED_PACKAGES, **TOOL_PACKAGES}
-    python = seeds_python()
-    if python.exists():
-        check = subprocess.run(
-            [
-                str(python), "-c",
-                "import importlib.metadata as m, sys, json; "
-                "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))",
-                *pins,
-            ],
-            capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-        if check.returncode == 0 and check.stdout.strip() == _json(pins):
-            return python
+def _installed(python: Path, pins: dict[str, str]) -> bool:
+    if not python.exists():
+        return False
+    check = subprocess.run(
+        [
+            str(python), "-c",
+            "import importlib.metadata as m, sys, json; "
+            "print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))",
+            *pins,
+        ],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    return check.returncode == 0 and json.loads(check.stdout or "{}") == pins
+
+
+def ensure_venv(folder: Path, pins: dict[str, str], progress: object = print, extras: str = "") -> Path:
+    """A virtual environment at `folder` holding exactly `pins` (made or repaired when needed); its
+    python. SeedUnavailable when it cannot be built (no network, a pin gone from the index)."""
+    python = folder / "bin" / "python"
+    if _installed(python, pins):
+        return python
+    specs = [f"{name}{extras if name == 'pyjwt' else ''}=={version}" for name, version in pins.items()]
     if callable(progress):
-        progress(f"installing {', '.join(f'{n}=={v}' for n, v in pins.items())} into {SEEDS_VENV}")
-    subprocess.run([sys.executable, "-m", "venv", str(SEEDS_VENV)], check=True, timeout=300)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *(f"{n}=={v}" for n, v in pins.items())],
-        check=True,
-        timeout=900,
-    )
+        progress(f"installing {', '.join(specs)} into {folder.relative_to(BASE_DIR)}")
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *specs],
+            check=True,
+            timeout=900,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        last = detail.decode(errors="replace").strip().splitlines()[-1:] if detail else []
+        raise SeedUnavailable(f"cannot build {folder.name}: {exc}{'; ' + last[0] if last else ''}") from exc
     return python
 
 
-def _json(pins: dict[str, str]) -> str:
-    import json
+def ensure_seed_venv(progress: object = print) -> Path:
+    """bench/.venv-seeds with the pinned seed servers from PyPI (and py-spy)."""
+    return ensure_venv(SEEDS_VENV, {**SEED_PACKAGES, **TOOL_PACKAGES}, progress)
 
-    return json.dumps(pins)
+
+def tmux_mcp_source() -> Path:
+    """tmux-mcp's source tree (shared/seeds/tmux-mcp-src beside the checkout, or $TMUX_MCP_SRC)."""
+    configured = os.environ.get("TMUX_MCP_SRC")
+    candidates = [Path(configured)] if configured else [p / TMUX_MCP_SRC for p in BASE_DIR.parents]
+    for candidate in candidates:
+        if (candidate / "src" / "tmux_mcp" / "server.py").exists():
+            return candidate
+    raise SeedUnavailable(f"no tmux-mcp source in {TMUX_MCP_SRC} beside the checkout, nor in $TMUX_MCP_SRC")
+
+
+def ensure_tmux_mcp_venv(progress: object = print) -> Path:
+    """bench/.venv-seed-tmux-mcp: tmux-mcp needs mcp 1.x, the other seeds' FastMCP needs mcp 2."""
+    tmux_mcp_source()
+    return ensure_venv(TMUX_MCP_VENV, TMUX_MCP_PACKAGES, progress, extras="[crypto]")

@@ -81,7 +81,9 @@ def _answers(hub: Hub) -> bool:
 
 
 @asynccontextmanager
-async def mcp_session(hub_or_url: Hub | str, token: str | None) -> AsyncIterator[Any]:
+async def mcp_session(
+    hub_or_url: Hub | str, token: str | None, extra_headers: dict[str, str] | None = None
+) -> AsyncIterator[Any]:
     """An initialized MCP `ClientSession` over Streamable HTTP, authenticated with `token`."""
     from mcp import ClientSession
     from mcp.client.streamable_http import streamable_http_client
@@ -89,6 +91,7 @@ async def mcp_session(hub_or_url: Hub | str, token: str | None) -> AsyncIterator
 
     url = hub_or_url.mcp_url if isinstance(hub_or_url, Hub) else hub_or_url
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers.update(extra_headers or {})
     async with (
         create_mcp_http_client(headers=headers) as http,
         streamable_http_client(url, http_client=http) as (read, write),

@@ -28,3 +28,20 @@ def test_the_floor_part_measures_all_three_ways_and_writes_its_results(tmp_path:
     assert len(cases) == 3
     assert all(r["calls"] == 5 and r["errors"] == 0 for r in cases.values())
     assert written["machine"]["cpus"]
+
+
+def test_a_seed_that_cannot_run_here_is_skipped_with_its_reason(monkeypatch, tmp_path: Path, capsys) -> None:
+    import asyncio
+
+    from bench import servers
+    from bench.__main__ import seed_cases
+    from bench.timing import Budget
+
+    monkeypatch.setenv("TMUX_MCP_SRC", str(tmp_path))  # no tmux-mcp source there
+    monkeypatch.setattr(servers, "SEEDS", [s for s in servers.SEEDS if s.name == "tmux-mcp"])
+
+    results = asyncio.run(seed_cases(None, Budget(calls=1, seconds=1, warmup=0), [1]))  # type: ignore[arg-type]
+
+    assert [(r.case, r.calls) for r in results] == [("tmux-mcp `tmux_get_summary`", 0)]
+    assert results[0].note.startswith("skipped: no tmux-mcp source")
+    assert "skipping tmux-mcp: no tmux-mcp source" in capsys.readouterr().err
