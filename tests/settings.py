@@ -14,6 +14,8 @@ os.environ.setdefault("TMUXHUB_DATA_DIR", tempfile.mkdtemp(prefix=f"tmuxhub-test
 os.environ.setdefault("TMUXHUB_INSTANCE", f"tmuxhub-test-{RUN_ID}")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("TMUXHUB_ENV_FILE", os.devnull)
+# Worker and beat heartbeats every 3 s (not 30): /healthz sees a worker start or stop within seconds.
+os.environ.setdefault("TMUXHUB_HEARTBEAT_SECONDS", "3")
 # Every test talks to its hub from 127.0.0.1: the rate limiter must not ban it for the whole run.
 # tests/abuse starts hubs with small limits of their own.
 for _knob in (

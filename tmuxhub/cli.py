@@ -9,6 +9,7 @@ tmuxhub manage ARGS...   any Django management command
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,17 +49,23 @@ def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
             process.send_signal(signal.SIGTERM)
 
 
+def _start(argv: list[str]) -> subprocess.Popen[bytes]:
+    """A child in a process group of its own, so a SIGKILL reaches what it started (uvicorn's
+    workers, the embedded beat) too. Ctrl-C reaches `serve` alone, which passes it on as SIGTERM."""
+    return subprocess.Popen(argv, start_new_session=True)
+
+
 def _wait_all(*processes: subprocess.Popen[bytes] | None, timeout: float = STOP_SECONDS) -> None:
-    """Wait for every child to exit, SIGKILLing what is still running once `timeout` has passed."""
+    """Wait for every child to exit; once `timeout` has passed, SIGKILL what is left of each group."""
     deadline = time.monotonic() + timeout
     for process in processes:
         if process is None:
             continue
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the leader's leftovers, or the leader itself
+        process.wait()
 
 
 def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
@@ -72,7 +79,7 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
     # The embedded default has no Redis: a worker with beat runs beside the web process so the
     # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` and `tmuxhub beat`.
     run_worker = with_worker if with_worker is not None else not settings.REDIS_URL
-    worker = subprocess.Popen(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None
+    worker = _start(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None
     web_argv = [
         sys.executable,
         "-m",
@@ -93,13 +100,13 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
         str(GRACEFUL_SECONDS),
     ]
     print(f"tmuxhub serving {settings.PUBLIC_URL} (listening on {host}:{port})", flush=True)
-    web = subprocess.Popen(web_argv)
+    web = _start(web_argv)
     # `docker stop` and service managers send SIGTERM to this process only: pass it to both children.
     # The handler only signals; the main thread, already in web.wait(), then sees web exit.
     signal.signal(signal.SIGTERM, lambda *_: _terminate(web, worker))
     try:
         code = web.wait()
-    except KeyboardInterrupt:  # Ctrl-C reached the children too (same process group)
+    except KeyboardInterrupt:
         code = 130
     _terminate(web, worker)
     _wait_all(web, worker)

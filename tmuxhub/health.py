@@ -1,4 +1,9 @@
-"""`/healthz`: is each part the hub depends on answering? 200 when all are, 503 naming what is down."""
+"""`/healthz`: is each part the hub depends on answering? 200 when all are, 503 naming what is down.
+
+The parts: the database, the broker (Redis), tmux, the database cache table (embedded mode), and the
+abuse pipeline's Celery worker and beat (their heartbeats, tmuxhub/heartbeat.py). Anyone sees which
+parts are down; what each check found (socket paths, addresses, errors) is shown to staff only.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from bridge import tmux
-from bridge.exceptions import BridgeError
+from tmuxhub import heartbeat
 
 
 def _check_database() -> str:
@@ -38,9 +43,30 @@ def _check_cache() -> str:
     return "ok"
 
 
-CHECKS = {"database": _check_database, "broker": _check_broker, "tmux": _check_tmux}
+def _check_worker() -> str:
+    return heartbeat.describe("worker")
+
+
+def _check_beat() -> str:
+    return heartbeat.describe("beat")
+
+
+CHECKS = {
+    "database": _check_database,
+    "broker": _check_broker,
+    "tmux": _check_tmux,
+    "worker": _check_worker,
+    "beat": _check_beat,
+}
 if settings.CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
     CHECKS["cache"] = _check_cache
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    try:
+        return bool(request.user.is_staff)
+    except Exception:  # the session lives in the database, which may be the part down
+        return False
 
 
 @require_GET
@@ -50,8 +76,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     for name, check in CHECKS.items():
         try:
             results[name] = check()
-        except (BridgeError, Exception) as exc:
+        except Exception as exc:  # every failure is the answer: that part is down
             results[name] = f"down: {exc}"
             down.append(name)
-    status = 503 if down else 200
-    return JsonResponse({"status": "down" if down else "ok", "down": down, "checks": results}, status=status)
+    body: dict[str, object] = {"status": "down" if down else "ok", "down": down}
+    if _is_staff(request):
+        body["checks"] = results
+    return JsonResponse(body, status=503 if down else 200)

@@ -442,7 +442,14 @@ ABUSE_SEND_LEASE_SECONDS = env.int("ABUSE_SEND_LEASE_SECONDS", default=120)
 ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
 # `tmuxhub beat` (and the embedded worker's beat) keep their schedule here, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Seconds between worker and beat heartbeats; /healthz reports either down after three missed ones.
+TMUXHUB_HEARTBEAT_SECONDS = env.int("TMUXHUB_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "tmuxhub-heartbeat": {
+        "task": "tmuxhub.beat_heartbeat",
+        "schedule": TMUXHUB_HEARTBEAT_SECONDS,
+        "options": {"expires": TMUXHUB_HEARTBEAT_SECONDS},
+    },
     "abuse-sweep-pending": {"task": "abuse.sweep_pending", "schedule": ABUSE_SWEEP_SECONDS},
     "abuse-sweep-reports": {"task": "abuse.sweep_reports", "schedule": ABUSE_SWEEP_SECONDS},
 }

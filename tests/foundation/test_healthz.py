@@ -1,34 +1,77 @@
+"""/healthz: 200 when every part answers, 503 naming what is down; details for staff only."""
+
 import httpx
 import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+
+from tests.fixtures.panes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_it_reports_every_part_up(hub, tmux):
+def healthz(hub, cookies=None) -> httpx.Response:
+    return httpx.get(f"{hub.url}/healthz", cookies=cookies, timeout=10)
+
+
+@pytest.fixture
+def staff_cookies(make_user):
+    """The session cookie of a logged-in staff member (a session row the hub reads)."""
+    browser = Client()
+    browser.force_login(make_user("operator", is_staff=True))
+    return {settings.SESSION_COOKIE_NAME: browser.cookies[settings.SESSION_COOKIE_NAME].value}
+
+
+@pytest.fixture
+def no_heartbeats():
+    """Forget the heartbeats earlier tests' workers left in the cache."""
+    cache.delete_many(["heartbeat:worker", "heartbeat:beat"])
+
+
+def test_it_reports_every_part_up(hub, tmux, celery_worker_factory, staff_cookies):
     tmux.new_session(session_name="keepalive")
+    celery_worker_factory(beat=True)
 
-    response = httpx.get(f"{hub.url}/healthz", timeout=10)
+    response = wait_until(lambda: (r := healthz(hub, staff_cookies)).status_code == 200 and r, timeout=30)
 
-    assert response.status_code == 200
     body = response.json()
     assert body["down"] == []
-    assert set(body["checks"]) == {"database", "broker", "tmux"}
+    assert set(body["checks"]) == {"database", "broker", "tmux", "worker", "beat"}
     assert "1 sessions" in body["checks"]["tmux"]
+    assert body["checks"]["worker"].startswith("ok (last heartbeat")
 
 
-def test_it_names_tmux_when_no_server_runs(hub, tmux):
-    response = httpx.get(f"{hub.url}/healthz", timeout=10)
+def test_it_is_down_while_no_worker_or_beat_is_alive(hub, tmux, no_heartbeats, celery_worker_factory):
+    tmux.new_session(session_name="keepalive")
 
-    assert response.status_code == 503
-    assert response.json()["down"] == ["tmux"]
-    assert "start one with" in response.json()["checks"]["tmux"]
+    assert healthz(hub).status_code == 503
+    assert healthz(hub).json()["down"] == ["worker", "beat"]
+
+    celery_worker_factory()  # a worker, but no beat scheduling
+
+    wait_until(lambda: healthz(hub).json()["down"] == ["beat"], timeout=15)
+
+
+def test_it_names_tmux_when_no_server_runs_and_shows_the_details_to_staff_only(
+    hub, tmux, tmux_socket, staff_cookies
+):
+    public = healthz(hub)
+    staff = healthz(hub, staff_cookies)
+
+    assert public.status_code == staff.status_code == 503
+    assert "tmux" in public.json()["down"]
+    assert "checks" not in public.json()
+    assert tmux_socket not in public.text
+    assert "start one with" in staff.json()["checks"]["tmux"]
+    assert tmux_socket in staff.json()["checks"]["tmux"]
 
 
 def test_it_names_redis_when_it_is_unreachable(hub_factory, tmux):
     tmux.new_session(session_name="keepalive")
     no_redis = hub_factory(REDIS_URL="redis://127.0.0.1:1/0")
 
-    response = httpx.get(f"{no_redis.url}/healthz", timeout=10)
+    response = healthz(no_redis)
 
     assert response.status_code == 503
-    assert response.json()["down"] == ["broker"]
+    assert "broker" in response.json()["down"]

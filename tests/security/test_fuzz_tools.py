@@ -175,4 +175,5 @@ def test_every_tool_survives_hostile_arguments(fuzz_hub, tools, make_pane, tmux,
     assert set(tried) == set(tools), f"tools never tried: {set(tools) - set(tried)}"
     assert not marker.exists(), "a payload ran a command"
     assert all(NAME.match(name) for name in session_and_window_names(tmux)), session_and_window_names(tmux)
-    assert httpx.get(f"{hub.url}/healthz", timeout=10).status_code == 200
+    # The hub and its tmux server came through (no worker runs here: /healthz names worker and beat).
+    assert {"database", "tmux"}.isdisjoint(httpx.get(f"{hub.url}/healthz", timeout=10).json()["down"])
