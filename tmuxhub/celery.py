@@ -81,5 +81,3 @@ class EmbeddedTransport(filesystem.Transport):
     def drain_events(self, connection: Any, timeout: float | None = None) -> Any:  # type: ignore[override]
         capped = self.DRAIN_SECONDS if timeout is None else min(timeout, self.DRAIN_SECONDS)
         return super().drain_events(connection, timeout=capped)
-
-
