@@ -28,7 +28,7 @@ def queue_task(task: Any, *args: Any, **kwargs: Any) -> None:
     """Queue a task now, or raise `BrokerDown` with words an operator can act on. Celery's own error
     for this is a traceback (or, with a result backend, "must be restarted", which is not true)."""
     try:
-        task.apply_async(args, kwargs)
+        task.apply_async(args, kwargs, ignore_result=True)
     except (OperationalError, OSError) as error:
         log.warning("could not queue %s: the broker did not answer (%s)", task.name, error)
         where = "Redis (REDIS_URL)" if settings.REDIS_URL else "the broker"

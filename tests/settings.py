@@ -29,7 +29,7 @@ for _knob in (
     os.environ.setdefault(_knob, "1000000")
 
 from tmuxhub.settings import *  # noqa: E402, F403
-from tmuxhub.settings import DATA_DIR, DATABASES  # noqa: E402
+from tmuxhub.settings import DATA_DIR, DATABASES, REDIS_URL  # noqa: E402
 
 # The test database is the database: worker and hub subprocesses then connect to the same one.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
@@ -40,3 +40,8 @@ DATABASES["default"]["NAME"] = _test_db_name
 DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests wait for task results (`task.delay().get()`); tmuxhub itself keeps none. Expired after an hour.
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+    CELERY_RESULT_EXPIRES = 3600

@@ -176,14 +176,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# No result backend: nothing reads task results (outcomes are rows), and Redis' result backend neither
+# prefixes its keys nor lets a sender fail fast (it retried ~20 s, then said "must be restarted").
+# Queueing a task with the broker down fails within ~2 s (connect timeout, one quick retry):
+# abuse.tasks.queue_task turns that into a message naming the broker.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.2}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
     # acks_late tasks come back after a worker dies, once the visibility timeout has passed; an hour
     # covers the longest retry backoff (a shorter one would deliver waiting retries twice).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "global_keyprefix": f"{INSTANCE_NAME}:",
+        # A broker that vanished without closing the connection must not hang a publish forever.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
     }
 else:
     _broker_dir = DATA_DIR / "celery-broker"
@@ -201,8 +209,6 @@ else:
         # Seconds between two looks for a new task (kombu's default is 1).
         "polling_interval": 0.1,
     }
-    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'celery-results'}"
-    (DATA_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Static files ---------------------------------------------------------------------------------
