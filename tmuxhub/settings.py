@@ -345,6 +345,8 @@ OAUTH2_PROVIDER = {
     # Open registration (RFC 7591 as MCP clients use it); tmuxhub.accounts.views.RegisterView limits it.
     "DCR_REGISTRATION_PERMISSION_CLASSES": ("oauth2_provider.dcr.AllowAllDCRPermission",),
     "APPLICATION_ADMIN_CLASS": "tmuxhub.accounts.oauth_admin.ApplicationAdmin",
+    # Replayed codes revoke their tokens; /token must repeat redirect_uri (RFC 6749 §4.1.2, §4.1.3).
+    "OAUTH2_VALIDATOR_CLASS": "tmuxhub.accounts.oauth_validator.HubOAuth2Validator",
 }
 
 # --- Bridge: tmux and MCP -------------------------------------------------------------------------

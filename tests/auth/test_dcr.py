@@ -67,7 +67,7 @@ def test_it_refuses_metadata_it_does_not_support(anonymous: OAuthClient, metadat
     assert response.json()["error"] == "invalid_client_metadata"
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b"{not json", b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"[1, 2]", b"{not json", b"\xff\xfe", b"[" * 5000, b'{"a":' * 1500])
 def test_it_refuses_a_body_that_is_not_a_json_object(anonymous: OAuthClient, body: bytes) -> None:
     response = anonymous.post("/register", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400

@@ -25,6 +25,38 @@ def test_a_code_works_once(client: OAuthClient) -> None:
     assert again.json()["error"] == "invalid_grant"
 
 
+def test_a_replayed_code_revokes_the_tokens_it_was_exchanged_for(client: OAuthClient) -> None:
+    code, request = client.authorize()
+    first = client.exchange(code, request.verifier).json()
+    refreshed = client.refresh(first["refresh_token"]).json()  # a rotation since: revoked too
+    assert mcp_post(client.hub, refreshed["access_token"]).status_code == 200
+
+    replay = client.exchange(code, request.verifier)
+
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert mcp_post(client.hub, first["access_token"]).status_code == 401
+    assert mcp_post(client.hub, refreshed["access_token"]).status_code == 401
+    assert client.refresh(refreshed["refresh_token"]).status_code == 400
+
+
+def test_the_token_request_must_repeat_the_redirect_uri(client: OAuthClient) -> None:
+    code, request = client.authorize()
+    without = client.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client.client_id,
+            "code_verifier": request.verifier,
+            "resource": client.hub.mcp_url,
+        },
+    )
+    assert without.status_code == 400
+    assert without.json()["error"] == "invalid_request" or without.json()["error"] == "invalid_grant"
+    assert client.exchange(code, request.verifier).status_code == 200
+
+
 def test_a_code_is_bound_to_its_client(client: OAuthClient) -> None:
     code, request = client.authorize()
     thief = OAuthClient(hub=client.hub, github=client.github).registered()

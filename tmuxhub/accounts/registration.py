@@ -88,7 +88,7 @@ def clean_client_metadata(body: bytes) -> dict[str, Any]:
         )
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise RegistrationError("invalid_client_metadata", "The request body must be JSON.") from None
     if not isinstance(data, dict):
         raise RegistrationError("invalid_client_metadata", "The request body must be a JSON object.")

@@ -177,8 +177,20 @@ class HubAuthorizationView(AuthorizationView):
                 f"the client asked for {', '.join(requested)}. Reconnect with the MCP URL above.",
                 status=400,
             )
+        if not request.GET.get("redirect_uri"):
+            # RFC 6749 lets a client with one redirect URI omit it; here the token request must
+            # repeat it (oauth_validator), so the authorization request has to name it.
+            return _refusal(
+                request,
+                "No redirect URI",
+                "The client did not say where to send you back (redirect_uri). Reconnect from Claude.",
+                status=400,
+            )
         query = request.GET.copy()
         query.setlist("resource", [settings.MCP_RESOURCE_URL])
+        # The consent page shows every time: DOT would skip it for `approval_prompt=auto` once a
+        # client holds a token, even for another of its redirect URIs.
+        query.pop("approval_prompt", None)
         request.GET = query  # type: ignore[assignment]
         return super().get(request, *args, **kwargs)
 
