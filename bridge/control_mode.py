@@ -260,7 +260,9 @@ class ControlClient:
                 await asyncio.to_thread(self._ensure_connected)
             connection, future = self._submit(line, start=False)
             try:
-                return _as_text(await asyncio.wait_for(asyncio.wrap_future(future), self.timeout))
+                # asyncio.timeout, not wait_for: no task per command (3.11's wait_for makes one).
+                async with asyncio.timeout(self.timeout):
+                    return _as_text(await asyncio.wrap_future(future))
             except TimeoutError:
                 await asyncio.to_thread(self._give_up, connection)
                 raise ControlModeTimeout(f"tmux did not answer within {self.timeout}s") from None

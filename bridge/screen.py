@@ -52,6 +52,8 @@ def new_lines(before: bytes, lines: list[str]) -> tuple[list[str], bool]:
 def cap_bytes(lines: list[str], max_bytes: int | None = None) -> tuple[list[str], bool]:
     """The newest lines that fit in `max_bytes` (TMUXHUB_CAPTURE_MAX_BYTES); True when some were cut."""
     budget = max_bytes or settings.TMUXHUB_CAPTURE_MAX_BYTES
+    if len(lines) + 4 * sum(map(len, lines)) <= budget:  # fits even at UTF-8's 4 bytes a character
+        return list(lines), False
     kept: list[str] = []
     for line in reversed(lines):
         budget -= len(line.encode()) + 1
