@@ -12,7 +12,9 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tmuxhub.humanize import ago
+from tmuxhub.netkey import rate_key
 
+from . import knowngood
 from .categories import Reason, categories_for, category_name
 from .models import Enrichment, Offender, Report
 from .reporting import ReportRefused, build_comment, prepare
@@ -62,6 +64,7 @@ class OffenderAdmin(admin.ModelAdmin):
     date_hierarchy = "last_seen"
     show_facets = admin.ShowFacets.ALWAYS  # counts beside each status filter
     change_form_template = "admin/abuse/offender/change_form.html"
+    known_good_networks: frozenset[str] = frozenset()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offender]:
         return super().get_queryset(request).select_related("enrichment")
@@ -69,12 +72,24 @@ class OffenderAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_chip(self, obj: Offender) -> str:
         short = obj.status.replace("_", " ").replace("allowlisted", "allow-listed")
-        return format_html(
+        chip = format_html(
             '<span class="hub-chip hub-chip-{}" title="{}">{}</span>',
             obj.status,
             obj.get_status_display(),
             short,
         )
+        if rate_key(obj.ip) not in self.known_good_networks:
+            return chip
+        # Presented a valid token or staff session lately: never staged or reported (knowngood.py).
+        return format_html(
+            '{} <span class="hub-chip hub-chip-known-good" title="{}">known good</span>',
+            chip,
+            knowngood.KNOWN_GOOD,
+        )
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        self.known_good_networks = knowngood.recent_networks()  # one query for the whole page
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="country", ordering="enrichment__country")
     def country(self, obj: Offender) -> str:

@@ -1,19 +1,19 @@
-"""ASGI rate limiting in front of the whole hub (Django views and `/mcp`).
+"""ASGI rate limiting in front of the whole hub (Django views and `/mcp`): the thin part.
 
-Per request, at most one Redis pipeline round trip; a client already known to be refused (banned,
-or over its window) is answered 429 from this process's memory without touching Redis or Django,
-so a flood costs little. Rules:
+Per request: the client address (`clientip.py`, nothing else decides it), its credentials
+(`credentials.py`), the plan and the verdict (`policy.py`, pure), the count (`limiter.py`, at most
+one Redis round trip, none for a refusal this process already knows), then either the app or a 429:
+an HTML page for a browser, JSON for an API client, with `Retry-After` either way. Refused and
+ban-triggering requests are counted for the abuse review (`collector.py`); trusted ones never are,
+and their address is noted as known good (`knowngood.py`).
 
-- a request with a *valid* bearer token is throttled per token and is never refused because of its
-  IP (a NAT neighbour's scanning must not lock a user out); validity is cached briefly by sha256;
-- everything else is throttled per IP; an invalid bearer is an auth failure for that IP;
-- exploit paths, many 404s and many auth failures ban the IP for `ABUSE_BAN_SECONDS`;
-- OAuth/MCP discovery paths (which Claude probes) have a budget of their own and never strike.
+It refuses to run behind a server that rewrites the client address itself (uvicorn without
+`--no-proxy-headers`): the lifespan startup fails, or (lifespan off) every request gets 500.
 """
 
 from __future__ import annotations
 
-import hashlib
+import html
 import json
 import logging
 import sys
@@ -23,9 +23,9 @@ from typing import Any
 
 from django.conf import settings
 
-from tmuxhub.accounts.paths import is_public_auth_path
+from tmuxhub.netkey import rate_key
 
-from .categories import Reason, is_exploit_path
+from .categories import Reason
 from .clientip import (
     SERVER_REWRITES_CLIENT,
     client_ip,
@@ -34,7 +34,10 @@ from .clientip import (
     server_rewrites_client,
 )
 from .collector import Collector, run_in_db_thread
-from .store import Admission, ExpiringDict, MemoryStore, RedisStore, key_prefix
+from .credentials import Credentials, VerifyToken
+from .knowngood import KnownGoodRecorder
+from .limiter import Limiter
+from .policy import Bearer, Limits, Plan, decide, decide_404, plan, strike_ask
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +45,23 @@ Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-REDIS_RETRY_SECONDS = 5.0
+STATIC_PATHS = ("/favicon.ico", "/robots.txt")
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, verify_token: VerifyToken, is_discovery: Callable[[str], bool]) -> None:
         self.app = app
+        self.is_discovery = is_discovery
         self.proxies = parse_networks(settings.TMUXHUB_TRUSTED_PROXIES)
-        self.prefix = key_prefix()
-        self.memory = MemoryStore()
-        self.redis: RedisStore | None = None
-        self.redis_down_until = 0.0
+        self.limits = Limits.from_settings()
+        self.limiter = Limiter(settings.REDIS_URL, settings.ABUSE_LOCAL_CACHE_SECONDS)
+        self.credentials = Credentials(verify_token)
+        self.known_good = KnownGoodRecorder()
         self.collector: Collector | None = None
-        # "ban:<ip>", a throttle bucket ("ip:<ip>", "disc:<ip>", "tok:<hash>") -> retry-at (wall clock)
-        self.refused = ExpiringDict()
-        self.tokens = ExpiringDict()  # token sha256 -> valid?
+        self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
         self.allowlist: frozenset[str] = frozenset()
         self.allowlist_checked = 0.0
         self.server_rewrites: bool | None = None  # checked on the first lifespan or HTTP call
-
-    # --- ASGI -------------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.server_rewrites is None and scope["type"] in ("lifespan", "http"):
@@ -79,7 +79,7 @@ class RateLimitMiddleware:
             return
         if self.server_rewrites:
             # Started with lifespan off: no request may be judged by an address anyone could claim.
-            await _answer(send, 500, {"error": "misconfigured", "detail": SERVER_REWRITES_CLIENT})
+            await _answer_json(send, 500, {"error": "misconfigured", "detail": SERVER_REWRITES_CLIENT})
             return
         ip = client_ip(scope, self.proxies)
         if ip is None:
@@ -93,17 +93,47 @@ class RateLimitMiddleware:
         if ip in self.allowlist:
             await self.app(scope, receive, send)
             return
+        await self._limited(scope, receive, send, ip)
 
-        now = time.monotonic()
-        token = _bearer(scope)
-        token_hash = hashlib.sha256(token.encode()).hexdigest() if token else ""
-        valid = self.tokens.get(token_hash, now) if token else None
-        if token and valid is None:
-            valid = await self._check_token(ip, token, token_hash, now)
-        if valid:
-            await self._authenticated(scope, receive, send, token_hash, now)
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, ip: str) -> None:
+        key = rate_key(ip)
+        headers = dict(scope.get("headers", ()))
+        path = scope.get("path", "")
+        bearer, token_id = await self.credentials.bearer(headers)
+        trusted_token = bearer is Bearer.VALID
+        staff_id = "" if trusted_token else await self.credentials.staff_session(headers)
+        request = plan(
+            path,
+            key,
+            self.limits,
+            bearer=bearer,
+            token_id=token_id,
+            staff_id=staff_id,
+            discovery=self.is_discovery(path),
+            static=path.startswith(self.static_prefix) or path in STATIC_PATHS,
+        )
+        verdict = decide(request, await self.limiter.count(request))
+        self.limiter.remember(request.ask, verdict)
+        if verdict.record:
+            self._record(scope, ip, verdict.record, refused=not verdict.allow)
+        if not verdict.allow:
+            await _answer_429(scope, send, verdict.retry_after)
             return
-        await self._anonymous(scope, receive, send, ip, bool(token), now)
+        if request.lane.trusted:
+            self.known_good.saw(key)
+        if not verdict.watch_404:
+            await self.app(scope, receive, send)
+            return
+        status = await _call_watching_status(self.app, scope, receive, send)
+        if status == 404:
+            await self._strike_404(scope, ip, request)
+
+    async def _strike_404(self, scope: Scope, ip: str, request: Plan) -> None:
+        ask = strike_ask(request.ask, Reason.NOT_FOUND, self.limits)
+        verdict = decide_404(ask, await self.limiter.strike(ask))
+        self.limiter.remember(ask, verdict)
+        if verdict.record:
+            self._record(scope, ip, verdict.record, refused=False)
 
     def _watch_lifespan(self, receive: Receive) -> Receive:
         async def watched() -> dict[str, Any]:
@@ -115,150 +145,11 @@ class RateLimitMiddleware:
         return watched
 
     async def close(self) -> None:
-        """Write every counted hit; called on lifespan shutdown (and by tests)."""
+        """Write every counted hit and known-good address; called on lifespan shutdown (and by tests)."""
         if self.collector is not None:
             await self.collector.close()
-        if self.redis is not None:
-            await self.redis.close()
-            self.redis = None
-
-    # --- the two kinds of traffic -----------------------------------------------------------------
-
-    async def _authenticated(
-        self, scope: Scope, receive: Receive, send: Send, token_hash: str, now: float
-    ) -> None:
-        key = f"tok:{token_hash}"
-        if (known := self.refused.get(key, now)) is not None:
-            await _answer_429(send, known - time.time())
-            return
-        # The IP's ban is deliberately not consulted: the bucket is the token's.
-        admission = await self._admit("-", key, settings.ABUSE_TOKEN_LIMIT, settings.ABUSE_TOKEN_WINDOW)
-        if admission.count > settings.ABUSE_TOKEN_LIMIT:
-            self.refused.put(key, time.time() + admission.reset_in, now + admission.reset_in, now)
-            await _answer_429(send, admission.reset_in)
-            return
-        await self.app(scope, receive, send)
-
-    async def _anonymous(
-        self, scope: Scope, receive: Receive, send: Send, ip: str, bad_bearer: bool, now: float
-    ) -> None:
-        path = scope.get("path", "")
-        public = is_public_auth_path(path)
-        # Counted even while banned: the count caps how many unknown tokens this IP gets looked up.
-        if (
-            bad_bearer
-            and not public
-            and await self._strike(scope, ip, Reason.AUTH_FAILURE, settings.ABUSE_MAX_AUTH_FAILURES)
-        ):
-            await _answer_429(send, settings.ABUSE_BAN_SECONDS)
-            return
-        ban_key = f"ban:{ip}"
-        # Discovery documents have their own budget: being over the anonymous one does not block them.
-        bucket = f"disc:{ip}" if public else f"ip:{ip}"
-        for cached in (ban_key, bucket):
-            if (known := self.refused.get(cached, now)) is not None:
-                self._record(scope, ip, Reason.BANNED if cached == ban_key else Reason.THROTTLED)
-                await _answer_429(send, known - time.time())
-                return
-        limit = settings.ABUSE_DISCOVERY_LIMIT if public else settings.ABUSE_ANON_LIMIT
-        admission = await self._admit(ip, bucket, limit, settings.ABUSE_ANON_WINDOW)
-        if admission.banned_for > 0:
-            until = min(admission.banned_for, settings.ABUSE_LOCAL_CACHE_SECONDS)
-            self.refused.put(ban_key, time.time() + admission.banned_for, now + until, now)
-            self._record(scope, ip, Reason.BANNED)
-            await _answer_429(send, admission.banned_for)
-            return
-        if admission.count > limit:
-            self.refused.put(bucket, time.time() + admission.reset_in, now + admission.reset_in, now)
-            self._record(scope, ip, Reason.THROTTLED)
-            await _answer_429(send, admission.reset_in)
-            return
-        if (
-            not public
-            and is_exploit_path(path)
-            and await self._strike(scope, ip, Reason.EXPLOIT, settings.ABUSE_MAX_EXPLOIT)
-        ):
-            await _answer_429(send, settings.ABUSE_BAN_SECONDS)
-            return
-        status: list[int] = []
-
-        async def watched_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                status.append(message["status"])
-            await send(message)
-
-        await self.app(scope, receive, watched_send)
-        if status == [404] and not public:
-            await self._strike(scope, ip, Reason.NOT_FOUND, settings.ABUSE_MAX_404, refused=False)
-
-    # --- helpers ----------------------------------------------------------------------------------
-
-    async def _strike(self, scope: Scope, ip: str, rule: str, limit: int, refused: bool = True) -> bool:
-        """Count a scanning signal; at `limit` in the strike window the IP is banned. True if banned now."""
-        window = settings.ABUSE_STRIKE_WINDOW
-        try:
-            store = self._store()
-            count = await store.strike(self.prefix, rule, ip, window)
-            if count >= limit:
-                await store.ban(self.prefix, ip, rule, settings.ABUSE_BAN_SECONDS)
-        except Exception as error:
-            self._redis_failed(error)
-            count = await self.memory.strike(self.prefix, rule, ip, window)
-            if count >= limit:
-                await self.memory.ban(self.prefix, ip, rule, settings.ABUSE_BAN_SECONDS)
-        if count < limit:
-            return False
-        now = time.monotonic()
-        self.refused.put(
-            f"ban:{ip}",
-            time.time() + settings.ABUSE_BAN_SECONDS,
-            now + min(settings.ABUSE_BAN_SECONDS, settings.ABUSE_LOCAL_CACHE_SECONDS),
-            now,
-        )
-        self._record(scope, ip, rule, refused=refused)
-        return True
-
-    async def _admit(self, ip: str, bucket: str, limit: int, window: int) -> Admission:
-        try:
-            return await self._store().admit(self.prefix, ip, bucket, window)
-        except Exception as error:
-            self._redis_failed(error)
-            return await self.memory.admit(self.prefix, ip, bucket, window)
-
-    def _store(self) -> RedisStore | MemoryStore:
-        if not settings.REDIS_URL or time.monotonic() < self.redis_down_until:
-            return self.memory
-        if self.redis is None:
-            self.redis = RedisStore(settings.REDIS_URL)
-        return self.redis
-
-    def _redis_failed(self, error: Exception) -> None:
-        # Keep serving on local limits; try Redis again in a few seconds.
-        if time.monotonic() >= self.redis_down_until:
-            log.warning(
-                "rate limiter: Redis failed (%s); using this process's limits for %ss",
-                error,
-                REDIS_RETRY_SECONDS,
-            )
-        self.redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
-        self.redis = None
-
-    async def _check_token(self, ip: str, token: str, token_hash: str, now: float) -> bool:
-        """Ask /mcp's own token verifier (its Redis cache, else one DB query) unless this IP already
-        failed too often: the same check and cache the bridge uses, so a token is looked up once."""
-        window = settings.ABUSE_STRIKE_WINDOW
-        try:
-            failures = await self._store().strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
-        except Exception as error:
-            self._redis_failed(error)
-            failures = await self.memory.strikes(self.prefix, Reason.AUTH_FAILURE, ip, window)
-        if failures >= settings.ABUSE_MAX_AUTH_FAILURES:
-            return False
-        from bridge.token_cache import CachedTokenVerifier
-
-        valid = await CachedTokenVerifier().verify_token(token) is not None
-        self.tokens.put(token_hash, valid, now + settings.ABUSE_TOKEN_CACHE_SECONDS, now)
-        return valid
+        await self.known_good.close()
+        await self.limiter.close()
 
     async def _refresh_allowlist(self) -> None:
         now = time.monotonic()
@@ -270,14 +161,15 @@ class RateLimitMiddleware:
         except Exception:
             log.exception("rate limiter: could not read the allow-list; keeping the previous one")
 
-    def _record(self, scope: Scope, ip: str, reason: str, refused: bool = True) -> None:
+    def _record(self, scope: Scope, ip: str, reason: str, refused: bool) -> None:
         if self.collector is None:
             self.collector = Collector()
+        headers = dict(scope.get("headers", ()))
         self.collector.record(
             ip,
             scope.get("method", ""),
             scope.get("path", ""),
-            _header(scope, b"user-agent"),
+            headers.get(b"user-agent", b"").decode("latin-1"),
             reason,
             refused,
         )
@@ -292,16 +184,16 @@ def _load_allowlist() -> frozenset[str]:
     return frozenset(Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True))
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return ""
+async def _call_watching_status(app: Any, scope: Scope, receive: Receive, send: Send) -> int:
+    status: list[int] = []
 
+    async def watched_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+        await send(message)
 
-def _bearer(scope: Scope) -> str:
-    scheme, _, token = _header(scope, b"authorization").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+    await app(scope, receive, watched_send)
+    return status[0] if status else 0
 
 
 async def _refuse_startup(receive: Receive, send: Send) -> None:
@@ -310,26 +202,52 @@ async def _refuse_startup(receive: Receive, send: Send) -> None:
         await send({"type": "lifespan.startup.failed", "message": SERVER_REWRITES_CLIENT})
 
 
-async def _answer_429(send: Send, retry_after: float) -> None:
+PAGE_429 = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="color-scheme" content="light dark"><title>Too many requests · tmuxhub</title>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:12vh auto;padding:0 1.25rem}}
+h1{{font-size:1.4rem}}</style></head>
+<body><h1>Too many requests</h1>
+<p>This address sent more requests than tmuxhub allows, or it is blocked for a while after
+requests that looked like scanning. Try again in {wait}.</p>
+<p>Requests with a staff session or a valid token are never refused this way; the hub's owner
+can also allow-list an address in the abuse review.</p>
+</body></html>
+"""
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"about {round(seconds / 60)} minutes"
+
+
+async def _answer_429(scope: Scope, send: Send, retry_after: float) -> None:
     seconds = max(1, int(retry_after + 0.999))
-    await _answer(
-        send,
-        429,
-        {"error": "too_many_requests", "retry_after": seconds},
-        [(b"retry-after", str(seconds).encode())],
-    )
+    extra = [(b"retry-after", str(seconds).encode())]
+    accept = dict(scope.get("headers", ())).get(b"accept", b"")
+    if b"text/html" in accept:
+        page = PAGE_429.format(wait=html.escape(_wait_text(seconds))).encode()
+        await _answer(send, 429, page, b"text/html; charset=utf-8", extra)
+        return
+    await _answer_json(send, 429, {"error": "too_many_requests", "retry_after": seconds}, extra)
+
+
+async def _answer_json(
+    send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    await _answer(send, status, json.dumps(payload).encode(), b"application/json", headers)
 
 
 async def _answer(
-    send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+    send: Send, status: int, body: bytes, content_type: bytes, headers: list[tuple[bytes, bytes]] | None
 ) -> None:
-    body = json.dumps(payload).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *(headers or []),
             ],

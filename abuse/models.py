@@ -221,3 +221,20 @@ class RefusalDay(models.Model):
         RefusalDay.objects.bulk_create([RefusalDay(day=day) for day in counts], ignore_conflicts=True)
         for day, n in counts.items():
             RefusalDay.objects.filter(day=day).update(refused=models.F("refused") + n)
+
+
+class KnownGood(models.Model):
+    """An address that presented a valid bearer token or a staff session (IPv6: its network, as
+    `tmuxhub.netkey.rate_key` counts it). For `ABUSE_KNOWN_GOOD_DAYS` after `last_seen` it is never
+    staged or reported: strangers must not get the owner's or Anthropic's egress address reported.
+    Written by the rate limiter at most once per address per `knowngood.REFRESH_SECONDS`."""
+
+    network = models.CharField(max_length=64, unique=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "known good address"
+        ordering = ("-last_seen",)
+
+    def __str__(self) -> str:
+        return self.network

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import abuseipdb
+from . import abuseipdb, knowngood
 from .categories import Reason, categories_for
 from .models import Offender, Report
 
@@ -112,6 +112,8 @@ def _check_offender(offender: Offender) -> None:
         raise ReportRefused(
             f"{offender.ip} is {offender.status}: change its status in the admin to report it."
         )
+    if (refusal := knowngood.report_refusal(offender)) is not None:
+        raise ReportRefused(refusal)
     if not offender.reportable:
         raise ReportRefused(
             f"{offender.ip} is not reportable ({offender.unreportable_reason}): AbuseIPDB cannot act on it."

@@ -1,14 +1,20 @@
 """Throttle windows, scan strikes and bans: in Redis (shared by every process and host), or in this
 process's memory when there is no Redis (embedded mode) or Redis stops answering.
 
-Windows are fixed: a counter per (subject, window number) that expires with its window, so one
-pipeline round trip both counts a request and says whether the subject is banned.
+Windows are fixed: a counter per (subject, window number) that expires with its window. One call,
+`count`, does all a request needs (read the ban, count the request in its bucket, count a strike
+and ban at the strike limit) in one Redis round trip: a Lua script, so it is atomic too. Subjects
+are rate keys (`tmuxhub.netkey`: an IPv6 client's /64), never the raw address.
+
+Memory is bounded: past `MAX_MEMORY_KEYS` counters the oldest go first; bans are never evicted
+(they expire on their own), so no flood can buy an early end to a ban by filling the table.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +24,24 @@ MAX_MEMORY_KEYS = 200_000
 
 
 @dataclass(frozen=True)
-class Admission:
-    banned_for: float  # seconds left on a ban, 0 when not banned
-    count: int  # requests in the current window, this one included
-    reset_in: float  # seconds until the window ends
+class Ask:
+    """What one request counts. `subject` "" means its IP's ban is not read (trusted credentials)."""
+
+    subject: str
+    bucket: str  # "ip:<key>", "disc:<key>", "static:<key>", "tok:<sha256>", "staff:<sha256>"
+    window: int
+    strike: str = ""  # the rule whose strike this request counts, "" for none
+    strike_window: int = 0
+    strike_limit: int = 0
+    ban_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    banned_for: float  # seconds left on the subject's ban (before this request), 0 when not banned
+    count: int  # requests in the bucket's current window, this one included
+    reset_in: float  # seconds until the bucket's window ends
+    strikes: int  # the rule's strikes in its window, this one included (0 when none was counted)
 
 
 def window_key(prefix: str, subject: str, window: int, now: float) -> tuple[str, float]:
@@ -29,12 +49,17 @@ def window_key(prefix: str, subject: str, window: int, now: float) -> tuple[str,
     return f"{prefix}:{subject}:{number}", window - (now - number * window)
 
 
+def ban_key(prefix: str, subject: str) -> str:
+    return f"{prefix}:ban:{subject}"
+
+
 class ExpiringDict:
     """Values that expire at a given time (any clock, as long as the caller keeps to one), bounded in
-    size: past `MAX_MEMORY_KEYS` the expired entries go, and if that is not enough, all of them."""
+    size: past `max_keys` the oldest created entry goes (in a window store, the oldest window's)."""
 
-    def __init__(self) -> None:
-        self.items: dict[str, tuple[Any, float]] = {}
+    def __init__(self, max_keys: int = MAX_MEMORY_KEYS) -> None:
+        self.items: OrderedDict[str, tuple[Any, float]] = OrderedDict()
+        self.max_keys = max_keys
 
     def get(self, key: str, now: float) -> Any:
         entry = self.items.get(key)
@@ -49,83 +74,122 @@ class ExpiringDict:
         return self.items[key][1]
 
     def put(self, key: str, value: Any, until: float, now: float) -> None:
-        if len(self.items) >= MAX_MEMORY_KEYS:
-            self.items = {k: v for k, v in self.items.items() if v[1] > now}
-            if len(self.items) >= MAX_MEMORY_KEYS:
-                self.items.clear()
+        if key not in self.items:
+            while len(self.items) >= self.max_keys:
+                self.items.popitem(last=False)
         self.items[key] = (value, until)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 class MemoryStore:
     """Same contract as `RedisStore`, per process. Counts reset when the process restarts."""
 
-    def __init__(self) -> None:
-        self._values = ExpiringDict()
-
-    def _get(self, key: str, now: float) -> Any:
-        return self._values.get(key, now)
+    def __init__(self, max_keys: int = MAX_MEMORY_KEYS) -> None:
+        self.counters = ExpiringDict(max_keys)
+        self.bans: dict[str, tuple[str, float]] = {}  # key -> (reason, until); never evicted early
 
     def _incr(self, key: str, ttl: float, now: float) -> int:
-        count = int(self._get(key, now) or 0) + 1
-        expires = self._values.expires(key) if count > 1 else now + ttl
-        self._values.put(key, count, expires, now)
+        count = int(self.counters.get(key, now) or 0) + 1
+        expires = self.counters.expires(key) if count > 1 else now + ttl
+        self.counters.put(key, count, expires, now)
         return count
 
-    async def admit(self, prefix: str, ip: str, bucket: str, window: int) -> Admission:
+    def _banned_for(self, key: str, now: float) -> float:
+        entry = self.bans.get(key)
+        if entry is None:
+            return 0.0
+        if entry[1] <= now:
+            del self.bans[key]
+            return 0.0
+        return entry[1] - now
+
+    def _ban(self, key: str, reason: str, seconds: int, now: float) -> None:
+        if len(self.bans) >= MAX_MEMORY_KEYS:
+            self.bans = {k: v for k, v in self.bans.items() if v[1] > now}
+        self.bans[key] = (reason, now + seconds)
+
+    async def count(self, prefix: str, ask: Ask) -> Counts:
         now = time.time()
-        reason = self._get(f"{prefix}:ban:{ip}", now)
-        banned_for = self._values.expires(f"{prefix}:ban:{ip}") - now if reason else 0.0
-        key, reset_in = window_key(f"{prefix}:rate", bucket, window, now)
+        banned_for = self._banned_for(ban_key(prefix, ask.subject), now) if ask.subject else 0.0
+        key, reset_in = window_key(f"{prefix}:rate", ask.bucket, ask.window, now)
         count = self._incr(key, reset_in, now)
-        return Admission(banned_for, count, reset_in)
+        strikes = await self.strike(prefix, ask) if ask.strike else 0
+        return Counts(banned_for, count, reset_in, strikes)
 
-    async def strike(self, prefix: str, rule: str, ip: str, window: int) -> int:
+    async def strike(self, prefix: str, ask: Ask) -> int:
         now = time.time()
-        key, reset_in = window_key(f"{prefix}:strike:{rule}", ip, window, now)
-        return self._incr(key, reset_in, now)
+        key, reset_in = window_key(f"{prefix}:strike:{ask.strike}", ask.subject, ask.strike_window, now)
+        strikes = self._incr(key, reset_in, now)
+        if strikes >= ask.strike_limit:
+            self._ban(ban_key(prefix, ask.subject), ask.strike, ask.ban_seconds, now)
+        return strikes
 
-    async def strikes(self, prefix: str, rule: str, ip: str, window: int) -> int:
-        now = time.time()
-        key, _ = window_key(f"{prefix}:strike:{rule}", ip, window, now)
-        return int(self._get(key, now) or 0)
+    async def close(self) -> None:
+        pass
 
-    async def ban(self, prefix: str, ip: str, reason: str, seconds: int) -> None:
-        now = time.time()
-        self._values.put(f"{prefix}:ban:{ip}", reason, now + seconds, now)
+
+# KEYS: ban, bucket, strike. ARGV: bucket ttl, read the ban (0/1), count the bucket (0/1),
+# count a strike (0/1), strike ttl, strike limit, ban seconds, ban reason.
+COUNT_SCRIPT = """
+local banned = -2
+if ARGV[2] == '1' then banned = redis.call('PTTL', KEYS[1]) end
+local count = 0
+if ARGV[3] == '1' then
+  count = redis.call('INCR', KEYS[2])
+  if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+end
+local strikes = 0
+if ARGV[4] == '1' then
+  strikes = redis.call('INCR', KEYS[3])
+  if strikes == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
+  if strikes >= tonumber(ARGV[6]) then redis.call('SET', KEYS[1], ARGV[8], 'EX', ARGV[7]) end
+end
+return {banned, count, strikes}
+"""
 
 
 class RedisStore:
-    """The shared store. Every call is bounded (tmuxhub/redis.py); on error the caller uses memory."""
+    """The shared store. Every call is bounded (tmuxhub/redis.py); on error the limiter uses memory."""
 
     def __init__(self, url: str) -> None:
         from tmuxhub.redis import async_client
 
         self.client = async_client(url, decode_responses=True)
+        self.script = self.client.register_script(COUNT_SCRIPT)
 
-    async def admit(self, prefix: str, ip: str, bucket: str, window: int) -> Admission:
-        key, reset_in = window_key(f"{prefix}:rate", bucket, window, time.time())
-        ban_key = f"{prefix}:ban:{ip}"
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.pttl(ban_key)
-            pipe.incr(key)
-            pipe.expire(key, int(reset_in) + 1)
-            ban_ms, count, _ = await pipe.execute()
-        return Admission(ban_ms / 1000 if ban_ms > 0 else 0.0, int(count), reset_in)
+    async def _run(self, prefix: str, ask: Ask, *, count_bucket: bool) -> tuple[int, int, int, float]:
+        now = time.time()
+        bucket, reset_in = window_key(f"{prefix}:rate", ask.bucket, ask.window, now)
+        strike = ""
+        strike_ttl = 0
+        if ask.strike:
+            strike, strike_reset = window_key(
+                f"{prefix}:strike:{ask.strike}", ask.subject, ask.strike_window, now
+            )
+            strike_ttl = int(strike_reset) + 1
+        banned, count, strikes = await self.script(
+            keys=[ban_key(prefix, ask.subject), bucket, strike or bucket],
+            args=[
+                int(reset_in) + 1,
+                int(bool(ask.subject) and count_bucket),
+                int(count_bucket),
+                int(bool(ask.strike)),
+                strike_ttl,
+                ask.strike_limit,
+                ask.ban_seconds,
+                ask.strike or "-",
+            ],
+        )
+        return int(banned), int(count), int(strikes), reset_in
 
-    async def strike(self, prefix: str, rule: str, ip: str, window: int) -> int:
-        key, reset_in = window_key(f"{prefix}:strike:{rule}", ip, window, time.time())
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, int(reset_in) + 1)
-            count, _ = await pipe.execute()
-        return int(count)
+    async def count(self, prefix: str, ask: Ask) -> Counts:
+        banned_ms, count, strikes, reset_in = await self._run(prefix, ask, count_bucket=True)
+        return Counts(banned_ms / 1000 if banned_ms > 0 else 0.0, count, reset_in, strikes)
 
-    async def strikes(self, prefix: str, rule: str, ip: str, window: int) -> int:
-        key, _ = window_key(f"{prefix}:strike:{rule}", ip, window, time.time())
-        return int(await self.client.get(key) or 0)
-
-    async def ban(self, prefix: str, ip: str, reason: str, seconds: int) -> None:
-        await self.client.set(f"{prefix}:ban:{ip}", reason, ex=seconds)
+    async def strike(self, prefix: str, ask: Ask) -> int:
+        return (await self._run(prefix, ask, count_bucket=False))[2]
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -138,8 +202,12 @@ def key_prefix() -> str:
 
 
 def lift_ban(ip: str) -> None:
-    """Called from admin/CLI when an IP is allow-listed or dismissed: end its ban everywhere now."""
+    """Called when the admin allow-lists an IP: end the ban on its rate key (an IPv6 address's /64)
+    everywhere now. Dismissing does not lift a ban: it only keeps the offender from being reported.
+    Without Redis the ban lives in each web process's memory and ends when it expires."""
     from django.conf import settings
+
+    from tmuxhub.netkey import rate_key
 
     if not settings.REDIS_URL:
         return
@@ -148,6 +216,6 @@ def lift_ban(ip: str) -> None:
     from tmuxhub.redis import client
 
     try:
-        client().delete(f"{key_prefix()}:ban:{ip}")
+        client().delete(ban_key(key_prefix(), rate_key(ip)))
     except redis.RedisError:
         log.warning("could not lift the ban on %s: Redis did not answer; it expires on its own", ip)

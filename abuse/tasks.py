@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from . import abuseipdb, ripestat
+from . import abuseipdb, knowngood, ripestat
 from .models import Enrichment, Offender, Report
 from .reporting import AlreadySent, ReportRefused, prepare, send, sending_refusal
 
@@ -60,6 +60,8 @@ def enrich(self: Any, offender_id: int, force: bool = False) -> str:
     if not offender.reportable:  # collected before not-reportable addresses had a status of their own
         Offender.objects.filter(pk=offender.pk).update(status=Offender.Status.NOT_REPORTABLE)
         return f"not reportable: {offender.unreportable_reason}"
+    if (refusal := knowngood.staging_refusal(offender)) is not None:
+        return refusal  # it stays pending; new hits queue it again
     result = ripestat.lookup(offender.ip)
     Enrichment.record(offender, {k: v for k, v in result.__dict__.items() if k != "errors"}, result.errors)
     Offender.objects.filter(pk=offender.pk, status=Offender.Status.PENDING).update(

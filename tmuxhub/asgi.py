@@ -1,6 +1,9 @@
 """ASGI entry served by uvicorn: Django and the MCP endpoint in one process.
 
-uvicorn tmuxhub.asgi:application
+uvicorn tmuxhub.asgi:application --no-proxy-headers
+
+(`tmuxhub serve` runs exactly that; with uvicorn's default proxy headers the app refuses to start:
+only `abuse/clientip.py` decides who the client is.)
 """
 
 from __future__ import annotations
@@ -16,9 +19,23 @@ django_app = get_asgi_application()
 # Imported after Django is set up: both touch models and settings.
 from abuse.middleware import RateLimitMiddleware  # noqa: E402
 from bridge.server import build_mcp_app  # noqa: E402
+from bridge.token_cache import CachedTokenVerifier  # noqa: E402
 from tmuxhub import accesslog  # noqa: E402
+from tmuxhub.accounts.paths import is_public_auth_path  # noqa: E402
 from tmuxhub.limits import RequestLimits  # noqa: E402
 from tmuxhub.routing import HubRouter  # noqa: E402
 
+
+async def token_is_valid(token: str) -> bool:
+    """The rate limiter's token check: `/mcp`'s own verifier and its cache, so a token is looked up once."""
+    return await CachedTokenVerifier().verify_token(token) is not None
+
+
 accesslog.install()
-application = RequestLimits(RateLimitMiddleware(HubRouter(django_app=django_app, mcp_app=build_mcp_app())))
+application = RequestLimits(
+    RateLimitMiddleware(
+        HubRouter(django_app=django_app, mcp_app=build_mcp_app()),
+        verify_token=token_is_valid,
+        is_discovery=is_public_auth_path,
+    )
+)

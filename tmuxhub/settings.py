@@ -424,6 +424,14 @@ ABUSE_ANON_WINDOW = env.int("ABUSE_ANON_WINDOW", default=60)
 ABUSE_DISCOVERY_LIMIT = env.int("ABUSE_DISCOVERY_LIMIT", default=300)
 ABUSE_TOKEN_LIMIT = env.int("ABUSE_TOKEN_LIMIT", default=1200)
 ABUSE_TOKEN_WINDOW = env.int("ABUSE_TOKEN_WINDOW", default=60)
+# Static files (and /favicon.ico) per IP and window: a page costs many, so they have a budget of their own.
+ABUSE_STATIC_LIMIT = env.int("ABUSE_STATIC_LIMIT", default=1200)
+# IPv6 clients are counted by this prefix (a /64 is one household or server): throttles, bans, budgets.
+ABUSE_IPV6_PREFIX = env.int("ABUSE_IPV6_PREFIX", default=64)
+# Addresses that presented a valid token or staff session this many days ago or later are never
+# staged or reported; staging needs at least this many recorded requests (one stray hit is not enough).
+ABUSE_KNOWN_GOOD_DAYS = env.int("ABUSE_KNOWN_GOOD_DAYS", default=30)
+ABUSE_STAGE_MIN_REQUESTS = env.int("ABUSE_STAGE_MIN_REQUESTS", default=2)
 # Scanning rules: this many exploit-path hits / 404s / bad bearer tokens within the strike window ban
 # the IP for ABUSE_BAN_SECONDS (bans always expire).
 ABUSE_MAX_EXPLOIT = env.int("ABUSE_MAX_EXPLOIT", default=1)

@@ -7,12 +7,15 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from tmuxhub.netkey import rate_key
+
 
 def client_ip(request: HttpRequest) -> str:
-    """The caller's IP as `abuse/clientip.py` decided it: the rate-limit middleware in front of Django
-    puts that address in the ASGI scope, which Django reads as REMOTE_ADDR. Also the IP django-axes
-    counts password-login failures by (settings `AXES_CLIENT_IP_CALLABLE`)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The key the caller is counted under: the IP `abuse/clientip.py` decided (the rate-limit
+    middleware in front of Django puts it in the ASGI scope, which Django reads as REMOTE_ADDR), an
+    IPv6 one by its network (`tmuxhub.netkey`). Also what django-axes counts password-login failures
+    by (settings `AXES_CLIENT_IP_CALLABLE`)."""
+    return rate_key(str(request.META.get("REMOTE_ADDR") or "unknown"))
 
 
 def hit(bucket: str, ip: str, limit: int, window_seconds: int) -> int:
