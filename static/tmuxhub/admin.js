@@ -21,6 +21,21 @@
   let failures = 0;
   let timer = null;
 
+  // Long lines scroll sideways inside the box, as the pane lays them out; the reader may wrap them
+  // instead (remembered in this browser).
+  const wrap = document.getElementById("pane-wrap");
+  function setWrap(on) {
+    view.classList.toggle("hub-terminal-wrap", on);
+    wrap.setAttribute("aria-pressed", String(on));
+  }
+  wrap.hidden = false;
+  setWrap(localStorage.getItem("tmuxhub.pane-wrap") === "1");
+  wrap.addEventListener("click", function () {
+    const on = wrap.getAttribute("aria-pressed") !== "true";
+    localStorage.setItem("tmuxhub.pane-wrap", on ? "1" : "0");
+    setWrap(on);
+  });
+
   // A shell's newest lines are at the bottom: follow them while the reader is there. A full-screen
   // program (top, an editor) is one screen: keep the reader's position, its top first.
   function follow(oneScreen, wasAtBottom) {

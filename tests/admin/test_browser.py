@@ -218,3 +218,27 @@ def test_allow_listed_staff_log_in_to_the_admin_with_github(
     assert page.locator("h1").inner_text() == "Dashboard"
     user = get_user_model().objects.get(allow_list_entry__github_login="octocat")
     assert user.is_staff and user.is_superuser
+
+
+def test_claude_code_is_watched_from_a_phone(
+    browser: Any, admin_hub: Hub, owner: Any, claude_pane: Callable[..., libtmux.Pane]
+) -> None:
+    """The real Claude Code TUI on a 390 px screen: its colours, its input box, nothing off screen;
+    its wide lines scroll inside the terminal box, or wrap when asked."""
+    pane = claude_pane()
+    page = new_page(browser, 390, 844, "dark")
+    log_in(page, admin_hub)
+
+    page.goto(f"{admin_hub.url}/admin/panes/?target={str(pane.pane_id).replace('%', '%25')}")
+    terminal = page.locator("#pane-text")
+    page.locator("#pane-status", has_text="live ·").wait_for()
+
+    assert "? for shortcuts" in terminal.inner_text()
+    assert terminal.locator("span[class^='a-'], span[style]").count() > 0  # colours kept
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert terminal.evaluate("e => e.scrollWidth > e.clientWidth")  # wide lines scroll in the box
+    screenshot(page, "claude-code-390-dark")
+    page.click("#pane-wrap")
+    assert terminal.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.reload()
+    assert page.get_attribute("#pane-wrap", "aria-pressed") == "true"  # remembered
