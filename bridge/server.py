@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +21,12 @@ from django.conf import settings
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import Tool
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import audit, resources
 from .context import Caller, acting_as, resolve_caller
@@ -34,8 +37,9 @@ from .token_cache import CachedTokenVerifier
 INSTRUCTIONS = """\
 Drive tmux on the owner's machine. Find panes with tmux_list_sessions / list_panes (targets: pane id
 like %3, or session:window.pane). Read with capture_pane, or capture_since for only what is new.
-Give Claude Code or another TUI a prompt with tmux_send_prompt (check `verified`), then
-wait_for_idle and capture_since. Run shell commands with run_command. Keys like C-c: send_keys.
+Claude Code: `ask` sends a prompt and returns its reply; agent_state says what it shows; answer_dialog
+answers its permission prompts. Other TUIs: tmux_send_prompt (check `verified`), wait_for_idle,
+capture_since. Shell commands: run_command. Keys like C-c: send_keys.
 """
 
 
@@ -161,11 +165,60 @@ def _flushing_audit(
     return wrapped
 
 
+_wants_progress: ContextVar[bool] = ContextVar("tmuxhub_wants_progress", default=False)
+PEEK_LIMIT = 1024 * 1024  # bytes of a request body looked at for a progress token
+
+
+class _ProgressAwareManager(StreamableHTTPSessionManager):
+    """Answers each POST with one JSON body, except a call that asked for progress
+    (`_meta.progressToken`): a JSON body has no room for notifications, so that one gets an SSE
+    stream (the SDK reads `json_response` per request)."""
+
+    @property
+    def json_response(self) -> bool:
+        return self._json_default and not _wants_progress.get()
+
+    @json_response.setter
+    def json_response(self, value: bool) -> None:
+        self._json_default = value
+
+
+class _PeekForProgress:
+    """ASGI middleware: reads a POST's body ahead (then replays it) to see whether it asks for
+    progress notifications, for `_ProgressAwareManager`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while len(body) <= PEEK_LIMIT:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        token = _wants_progress.set(b'"progressToken"' in body)
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            _wants_progress.reset(token)
+
+
 def build_mcp_app() -> Starlette:
     # Stateless mode "terminates a session" on every request and logs it at INFO: noise, and a
     # write per call on the hot path.
     logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
-    app = build_server().streamable_http_app(
+    server = build_server()
+    app = server.streamable_http_app(
         streamable_http_path="/mcp",
         stateless_http=True,
         json_response=True,
@@ -177,4 +230,7 @@ def build_mcp_app() -> Starlette:
     )
     # Audit rows are written after each call's answer: write the last ones before the process exits.
     app.router.lifespan_context = _flushing_audit(app.router.lifespan_context)
+    server.session_manager.__class__ = _ProgressAwareManager  # `ask` reports progress while it waits
+    server.session_manager.json_response = True
+    app.add_middleware(_PeekForProgress)
     return app

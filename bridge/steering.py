@@ -30,6 +30,7 @@ LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
 VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
 WINDOW = 1000  # lines read to count turns (history included)
 REPLY_WINDOW = 2000  # lines read for a reply
+PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
 
@@ -289,7 +290,7 @@ async def wait_until_done(
 ) -> tuple[Literal["replied", "dialog", "timed_out"], list[str], AgentScreen]:
     """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines."""
     started = time.monotonic()
-    last_report = started
+    last_report = started - PROGRESS_EVERY  # the first poll reports
     idle_polls = 0
     while True:
         await asyncio.sleep(0.25)
@@ -305,7 +306,7 @@ async def wait_until_done(
         if elapsed >= timeout:
             outcome = "timed_out"
             break
-        if progress is not None and time.monotonic() - last_report >= 5:
+        if progress is not None and time.monotonic() - last_report >= PROGRESS_EVERY:
             last_report = time.monotonic()
             await progress(elapsed, screen.status or screen.state)
     return outcome, await _reply(pane, prompt), screen

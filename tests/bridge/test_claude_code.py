@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.anthropic import Bash
 from tests.fixtures.panes import call, call_error, pane_text, wait_until
-from tests.hub import mcp_session
+from tests.hub import mcp_session, structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 
@@ -210,3 +210,22 @@ async def test_ask_stops_at_a_permission_dialog(hub, mcp_token, claude_pane, ant
 
     assert out["outcome"] == "dialog" and out["dialog"]["question"] == "Do you want to proceed?"
     assert "I will run a command." in out["reply"] and "answer_dialog" in out["detail"]
+
+
+async def test_ask_reports_progress_while_claude_code_works(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    anthropic.hold()
+    messages = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        messages.append(message)
+        anthropic.release()  # the reply finishes only once a notification arrived
+
+    async with mcp_session(hub, mcp_token) as session:
+        result = await session.call_tool(
+            "ask", {"pane": pane.pane_id, "text": "a slow one", "timeout": 30}, progress_callback=progress
+        )
+
+    out = structured(result)
+    assert out["outcome"] == "replied" and out["reply"] == "● reply 1: a slow one"
+    assert messages and (messages[0] or "").startswith("Claude Code: ")
