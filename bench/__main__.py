@@ -23,7 +23,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +32,7 @@ from typing import Any
 from .servers import Seed
 from .timing import Budget, Result, measure_async, measure_sync, table
 from .waits import wait_cases
-from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, ensure_seed_venv, hub, tmux_world
+from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, hub, tmux_world
 
 PARTS = ("floor", "hub", "seeds", "prompt", "wait", "flood")
 RESULTS = BASE_DIR / "bench" / "results"
@@ -292,7 +291,9 @@ def parse_options(argv: list[str] | None) -> tuple[argparse.Namespace, Budget]:
     parser.add_argument("--calls", type=int, help="most calls per case (default 2000, quick 200)")
     parser.add_argument("--seconds", type=float, help="most seconds per case (default 5, quick 1.5)")
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients")
-    parser.add_argument("--profile", action="store_true", help="py-spy the hub during its 1-client case")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the hub during its part: where a call's CPU goes"
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for the JSON results")
     parser.add_argument("--hub-workers", type=int, default=1, help="uvicorn worker processes for tmuxhub")
     parser.add_argument(
@@ -324,18 +325,18 @@ class Run:
     results: list[Result] = field(default_factory=list)
     flood: dict[str, Any] | None = None
     waits: dict[str, Any] | None = None
+    profile: str = ""  # where the hub's CPU per call goes (bench/callprofile.py), with --profile
 
 
 def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, budget: Budget) -> None:
     """The parts that talk to tmuxhub: hub (optionally profiled), wait, prompt."""
     parts = set(options.only)
-    profiler = _profile(running, budget) if options.profile else None
     if "hub" in parts:
+        if options.profile:
+            os.kill(running.pid, signal.SIGUSR1)  # bench/profiled_hub.py: profile from here on
         # With several workers the pid is uvicorn's supervisor, whose CPU says nothing.
         server_pid = running.pid if options.hub_workers == 1 else None
         run.results += asyncio.run(hub_cases(running, world, budget, options.clients, server_pid))
-    if profiler is not None:
-        profiler()
     if "wait" in parts:
         progress("waits: line-to-answer latency, a burst, quiet waits' CPU, capture during long waits")
         results, run.waits = asyncio.run(wait_cases(running, world, budget))
@@ -348,19 +349,28 @@ def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, 
 def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
     parts = set(options.only)
     run = Run()
+    stats = RESULTS / f"hub-profile-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.prof"
     with ExitStack() as stack:
         world = stack.enter_context(tmux_world())
         if "floor" in parts:
             progress("floor: raw subprocess, libtmux, control mode")
             run.results += floor_cases(world, budget)
         if parts & {"hub", "prompt", "wait"}:
+            if options.profile:
+                RESULTS.mkdir(parents=True, exist_ok=True)
+            profile_to = stats if options.profile else None
             running = stack.enter_context(
-                hub(world, workers=options.hub_workers, source=options.hub_dir.resolve())
+                hub(world, options.hub_workers, options.hub_dir.resolve(), profile_to)
             )
             progress(f"tmuxhub up at {running.url} (pid {running.pid}, {options.hub_workers} worker(s))")
             hub_parts(run, running, world, options, budget)
         if "seeds" in parts:
             run.results += asyncio.run(seed_cases(world, budget, options.clients))
+    if options.profile and stats.exists():
+        from .callprofile import breakdown
+
+        run.profile = breakdown(stats)
+        progress(f"cProfile stats in {stats.relative_to(BASE_DIR)}")
     if "flood" in parts:
         run.flood = flood_case(options.quick)
     return run
@@ -379,6 +389,9 @@ def report(about: dict[str, str], budget: Budget, run: Run) -> list[str]:
     notes = {f"- {r.case}: {r.note}" for r in run.results if r.note}
     notes |= {f"- {r.case} ({r.clients}): first error: {r.first_error}" for r in run.results if r.first_error}
     print("\n".join(sorted(notes)))
+    if run.profile:
+        print("\nwhere the hub's CPU goes (--profile: cProfile, CPU time of the event loop's thread):\n")
+        print(run.profile)
     if run.waits:
         print("\nwaits (bench/waits.py): " + ", ".join(f"{k}={v}" for k, v in run.waits.items()))
     if run.flood:
@@ -410,36 +423,13 @@ def main(argv: list[str] | None = None) -> int:
         "budget": vars(budget),
         "results": [r.as_dict() for r in run.results],
         "waits": run.waits,
+        "profile": run.profile,
         "flood": run.flood,
         "targets": lines,
     }
     out.write_text(json.dumps(written, indent=2))
     print(f"\nwritten to {out}")
     return 0
-
-
-def _profile(running: Hub, budget: Budget) -> Callable[[], None]:
-    """Sample the hub with py-spy while its 1-client case runs; returns the function that stops it."""
-    from .world import SEEDS_VENV
-
-    ensure_seed_venv(progress)
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"hub-profile-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.txt"
-    process = subprocess.Popen(
-        [
-            str(SEEDS_VENV / "bin" / "py-spy"), "record", "--pid", str(running.pid), "--format", "raw",
-            "--rate", "1000", "--duration", str(int(budget.seconds * 3) + 5), "--output", str(out),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-    def stop() -> None:
-        process.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT, not on SIGTERM
-        process.wait(timeout=60)
-        progress(f"profile (collapsed stacks) in {out.relative_to(BASE_DIR)}")
-
-    return stop
 
 
 if __name__ == "__main__":

@@ -26,8 +26,6 @@ SEEDS_VENV = BASE_DIR / "bench" / ".venv-seeds"
 # The seed servers PyPI carries, pinned so a run is repeatable. tmux-mcp (BANCS-Norway) is not on
 # PyPI (its README installs from git); PyPI's `tmux-mcp` is another project.
 SEED_PACKAGES = {"libtmux-mcp": "0.1.0a22", "mcp-ssh-tmux": "0.2.9"}
-# py-spy profiles the hub from outside, so it belongs here too and never in tmuxhub's dependencies.
-TOOL_PACKAGES = {"py-spy": "0.4.3"}
 # tmux-mcp (BANCS-Norway, MIT) runs from its source (shared/seeds/tmux-mcp-src, `src/` on the path)
 # with what its pyproject asks for, pinned; it imports on Python 3.11 although it says 3.13. Its
 # FastMCP is mcp 1.x's, which the other seeds' mcp 2 replaces: hence a venv of its own.
@@ -185,9 +183,12 @@ def _mint_token(mcp_url: str) -> str:
 
 
 @contextmanager
-def hub(world: Tmux, workers: int = 1, source: Path = BASE_DIR) -> Iterator[Hub]:
+def hub(
+    world: Tmux, workers: int = 1, source: Path = BASE_DIR, profile_to: Path | None = None
+) -> Iterator[Hub]:
     """tmuxhub as `tmuxhub serve` runs it (uvicorn, SQLite, Redis), with a throw-away data folder;
-    `source` is the checkout it is served from (another one to measure a patch)."""
+    `source` is the checkout it is served from (another one to measure a patch). With `profile_to`,
+    under cProfile (bench/profiled_hub.py: SIGUSR1 starts it, the stats land there at the end)."""
     import django
     from django.core.management import call_command
 
@@ -203,8 +204,11 @@ def hub(world: Tmux, workers: int = 1, source: Path = BASE_DIR) -> Iterator[Hub]
     call_command("createcachetable", verbosity=0)
     token = _mint_token(f"{url}/mcp")
     log_path = Path(data_dir) / "hub.log"
+    argv = uvicorn_argv(port, "--workers", str(workers), "--no-access-log")
+    if profile_to is not None:
+        argv = [sys.executable, str(BASE_DIR / "bench" / "profiled_hub.py"), str(profile_to), *argv[3:]]
     process = start_logged(
-        uvicorn_argv(port, "--workers", str(workers), "--no-access-log"),
+        argv,
         log_path,
         cwd=source,
         env={**world.env(), **env},
@@ -276,8 +280,8 @@ def ensure_venv(folder: Path, pins: dict[str, str], progress: object = print, ex
 
 
 def ensure_seed_venv(progress: object = print) -> Path:
-    """bench/.venv-seeds with the pinned seed servers from PyPI (and py-spy)."""
-    return ensure_venv(SEEDS_VENV, {**SEED_PACKAGES, **TOOL_PACKAGES}, progress)
+    """bench/.venv-seeds with the pinned seed servers from PyPI."""
+    return ensure_venv(SEEDS_VENV, SEED_PACKAGES, progress)
 
 
 def tmux_mcp_source() -> Path:
