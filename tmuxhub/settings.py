@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from tmuxhub.datadir import read_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,33 +43,37 @@ HOST = env.str("TMUXHUB_HOST", default="127.0.0.1")
 PORT = env.int("TMUXHUB_PORT", default=8000)
 
 
+# Every configuration problem found below, reported together at the end (one restart fixes them all).
+_problems: list[str] = []
+
+
 def _required(name: str, hint: str) -> str:
     value = env.str(name, default="")
     if PRODUCTION and not value:
-        raise ImproperlyConfigured(
-            f"{name} is required when TMUXHUB_PRODUCTION=1: {hint}. See .env.example for every variable."
-        )
+        _problems.append(f"{name} is not set: {hint}.")
     return value
 
 
-def _embedded_secret_key() -> str:
-    """Embedded mode: a per-installation key kept beside the database, so restarts keep sessions."""
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        import secrets
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _required("SECRET_KEY", "set it to a long random string") or _embedded_secret_key()
+# Embedded mode keeps a per-installation key in the data folder (tmuxhub/datadir.py makes it at start).
+SECRET_KEY = _required("SECRET_KEY", "set it to a random string of 50 or more characters") or (
+    read_secret_key(DATA_DIR)
+)
+if PRODUCTION and 0 < len(SECRET_KEY) < 50:
+    _problems.append(f"SECRET_KEY is {len(SECRET_KEY)} characters long: use a random string of 50 or more.")
+if PRODUCTION and not PUBLIC_IS_HTTPS:
+    _problems.append(
+        f"TMUXHUB_PUBLIC_URL is {PUBLIC_URL}: a public deployment is reached over https (OAuth redirects, "
+        "secure cookies); put a TLS proxy or tunnel in front and give its https URL."
+    )
+if PRODUCTION and DEBUG:
+    _problems.append("DEBUG=1: debug pages show settings and code to anyone; turn it off in production.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [PUBLIC_HOST, "127.0.0.1", "localhost", "[::1]"]
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
 
 INSTALLED_APPS = [
+    # First: makes the data folder and the embedded secret key before any other app starts.
+    "tmuxhub.apps.TmuxhubConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -127,7 +132,6 @@ if env.str("DATABASE_URL", default=""):
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -194,9 +198,7 @@ if REDIS_URL:
         "socket_timeout": 10,
     }
 else:
-    _broker_dir = DATA_DIR / "celery-broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    _broker_dir = DATA_DIR / "celery-broker"  # its folders are made at start (tmuxhub/datadir.py)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = "tmuxhub.celery:EmbeddedTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -287,9 +289,8 @@ SOCIAL_AUTH_PIPELINE = (
 # comma separated GitHub logins.
 TMUXHUB_ALLOWED_GITHUB_USERS = env.list("TMUXHUB_ALLOWED_GITHUB_USERS", default=[])
 if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
-    raise ImproperlyConfigured(
-        "TMUXHUB_ALLOWED_GITHUB_USERS is required when TMUXHUB_PRODUCTION=1: name the GitHub logins "
-        "allowed to log in (comma separated). See .env.example."
+    _problems.append(
+        "TMUXHUB_ALLOWED_GITHUB_USERS is not set: name the GitHub logins allowed to log in (comma separated)."
     )
 
 # Password login (the admin's form, for the first superuser): after AXES_FAILURE_LIMIT failures from
@@ -356,7 +357,7 @@ OAUTH2_PROVIDER = {
 TMUXHUB_TMUX_SOCKET = env.str("TMUXHUB_TMUX_SOCKET", default="")
 TMUXHUB_SAFETY_TIER = env.str("TMUXHUB_SAFETY_TIER", default="mutating")
 if TMUXHUB_SAFETY_TIER not in ("readonly", "mutating", "destructive"):
-    raise ImproperlyConfigured(
+    _problems.append(
         f"TMUXHUB_SAFETY_TIER={TMUXHUB_SAFETY_TIER!r} is not a tier: use readonly, mutating or destructive."
     )
 TMUXHUB_TMUX_TIMEOUT = env.float("TMUXHUB_TMUX_TIMEOUT", default=5.0)
@@ -376,29 +377,14 @@ TMUXHUB_SSH_CONFIG = env.str("TMUXHUB_SSH_CONFIG", default="")
 TMUXHUB_SSH_CONNECT_TIMEOUT = env.float("TMUXHUB_SSH_CONNECT_TIMEOUT", default=15.0)
 TMUXHUB_SSH_MAX_WAIT = env.float("TMUXHUB_SSH_MAX_WAIT", default=600.0)
 TMUXHUB_SSH_MAX_FILE_BYTES = env.int("TMUXHUB_SSH_MAX_FILE_BYTES", default=8 * 1024 * 1024)
-# A guard rail against well-known destructive commands in ssh_send_command, not a sandbox: it reads
-# the command text only (README, "SSH sessions"). TMUXHUB_SSH_DENY_PATTERN adds one regex of yours.
-_AT_COMMAND = r"(?:^|[;&|({`\n]|\$\()\s*(?:(?:sudo|doas|exec|nohup|time)\s+(?:-\S+\s+)*)*"
-TMUXHUB_SSH_DENY = [
-    *(
-        [
-            _AT_COMMAND + r"rm\s+(?:-\S+\s+)+(?:/|/\*|~/?|\$HOME/?)(?:\s|[;&|]|$)",
-            _AT_COMMAND + r"mkfs(?:\.\w+)?\s",
-            _AT_COMMAND + r"dd\s[^;&|]*\bof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk)",
-            r">\s*/dev/(?:sd|hd|vd|xvd|nvme|mmcblk)\w*",
-            _AT_COMMAND + r"(?:systemctl\s+)?(?:shutdown|reboot|halt|poweroff)\b",
-            r":\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}",
-        ]
-        if env.bool("TMUXHUB_SSH_COMMAND_POLICY", default=True)
-        else []
-    ),
-    *[pattern for pattern in [env.str("TMUXHUB_SSH_DENY_PATTERN", default="")] if pattern],
-]
-for _pattern in TMUXHUB_SSH_DENY:
-    try:
-        re.compile(_pattern)
-    except re.error as _exc:
-        raise ImproperlyConfigured(f"TMUXHUB_SSH_DENY_PATTERN {_pattern!r} is not a regex: {_exc}") from _exc
+# ssh_send_command's guard rail (bridge/ssh/policy.py, README "SSH sessions"): its built-in deny-list
+# of well-known destructive commands (on unless 0), and one regex of yours added to it.
+TMUXHUB_SSH_COMMAND_POLICY = env.bool("TMUXHUB_SSH_COMMAND_POLICY", default=True)
+TMUXHUB_SSH_DENY_PATTERN = env.str("TMUXHUB_SSH_DENY_PATTERN", default="")
+try:
+    re.compile(TMUXHUB_SSH_DENY_PATTERN)
+except re.error as _exc:
+    _problems.append(f"TMUXHUB_SSH_DENY_PATTERN {TMUXHUB_SSH_DENY_PATTERN!r} is not a regex: {_exc}.")
 
 # --- Request limits (tmuxhub/limits.py): every request's body, before Django or /mcp read it -------
 
@@ -492,3 +478,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Every problem found above, at once and in plain words (no traceback) ---------------------------
+
+if _problems:
+    _mode = " with TMUXHUB_PRODUCTION=1" if PRODUCTION else ""
+    raise SystemExit(
+        f"tmuxhub cannot start{_mode}; fix these (every variable is described in .env.example):\n"
+        + "\n".join(f"  - {problem}" for problem in _problems)
+    )

@@ -41,19 +41,44 @@ def _start_django(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_refuses_to_start_and_names_the_missing_variable(tmp_path) -> None:
+def test_production_lists_every_problem_at_once_in_plain_words(tmp_path) -> None:
+    result = _start_django(
+        TMUXHUB_PRODUCTION="1",
+        TMUXHUB_DATA_DIR=str(tmp_path),
+        SECRET_KEY="too-short",
+        TMUXHUB_PUBLIC_URL="http://tmux.example.com",
+        TMUXHUB_SAFETY_TIER="root",
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("tmuxhub cannot start with TMUXHUB_PRODUCTION=1; fix these")
+    problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert [problem.split()[1] for problem in problems] == [
+        "SECRET_KEY",
+        "TMUXHUB_PUBLIC_URL",
+        "GITHUB_CLIENT_ID",
+        "GITHUB_CLIENT_SECRET",
+        "TMUXHUB_ALLOWED_GITHUB_USERS",
+        "TMUXHUB_SAFETY_TIER='root'",
+    ]
+    assert "SECRET_KEY is 9 characters long: use a random string of 50 or more" in result.stderr
+    assert "TMUXHUB_PUBLIC_URL is http://tmux.example.com: a public deployment is reached over https" in (
+        result.stderr
+    )
+
+
+def test_production_names_a_missing_secret_key(tmp_path) -> None:
     result = _start_django(TMUXHUB_PRODUCTION="1", TMUXHUB_DATA_DIR=str(tmp_path))
 
-    assert result.returncode != 0
-    assert "SECRET_KEY is required when TMUXHUB_PRODUCTION=1" in result.stderr
-    assert "Traceback" in result.stderr  # Django's own ImproperlyConfigured, with the message last
-    assert result.stderr.strip().splitlines()[-1].startswith("django.core.exceptions.ImproperlyConfigured")
+    assert "  - SECRET_KEY is not set: set it to a random string of 50 or more characters." in result.stderr
 
 
 def test_production_starts_when_configured(tmp_path) -> None:
     result = _start_django(
         TMUXHUB_PRODUCTION="1",
         TMUXHUB_DATA_DIR=str(tmp_path),
+        TMUXHUB_PUBLIC_URL="https://tmux.example.com",
         SECRET_KEY="x" * 50,
         GITHUB_CLIENT_ID="id",
         GITHUB_CLIENT_SECRET="secret",
@@ -62,6 +87,26 @@ def test_production_starts_when_configured(tmp_path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_importing_the_settings_writes_nothing_and_starting_makes_the_data_folder(tmp_path) -> None:
+    data = tmp_path / "data"
+    imported = subprocess.run(
+        [sys.executable, "-c", "import tmuxhub.settings"],
+        cwd=BASE_DIR,
+        env={**os.environ, "TMUXHUB_DATA_DIR": str(data), "TMUXHUB_ENV_FILE": os.devnull, "REDIS_URL": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert not data.exists()
+
+    started = _start_django(TMUXHUB_DATA_DIR=str(data), REDIS_URL="")
+
+    assert started.returncode == 0, started.stderr
+    assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (data / "celery-broker" / "out").is_dir()
 
 
 @pytest.mark.parametrize("tier", ["root", "READONLY", ""])
