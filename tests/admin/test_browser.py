@@ -242,3 +242,31 @@ def test_claude_code_is_watched_from_a_phone(
     assert terminal.evaluate("e => e.scrollWidth <= e.clientWidth")
     page.reload()
     assert page.get_attribute("#pane-wrap", "aria-pressed") == "true"  # remembered
+
+
+def test_staff_browsing_fast_is_never_throttled(
+    browser: Any, hub_factory: Any, owner: Any, make_pane: Callable[..., libtmux.Pane]
+) -> None:
+    """A minute of the owner's day compressed into seconds, against an anonymous limit of 10 a
+    minute (20 pages and more): logged-in staff and static files are not anonymous traffic, so no
+    answer is a 429."""
+    hub = hub_factory(ABUSE_ANON_LIMIT="10", ABUSE_ANON_WINDOW="60")
+    fill(offenders=6, tool_calls=10)
+    pane = make_pane(SHELL, name="agent", ready="$")
+    pages = list(_admin_pages(str(pane.pane_id)).values())
+    page = new_page(browser, 390, 844)
+    statuses: list[tuple[int, str]] = []
+    page.on("response", lambda response: statuses.append((response.status, response.url)))
+    log_in(page, hub)
+
+    for path in pages * 2:
+        page.goto(hub.url + path)
+    assert not [url for status, url in statuses if status == 429]
+    page.locator("#pane-status", has_text="live ·").wait_for()
+    for tick in range(2):  # the live view's polls show each line, then a reload of the page
+        pane.send_keys(f"echo tick-{tick}")
+        page.locator("#pane-text", has_text=f"tick-{tick}").wait_for()
+        page.reload()
+
+    throttled = [url for status, url in statuses if status == 429]
+    assert len(statuses) > len(pages) * 2 and not throttled, throttled[:5]
