@@ -146,6 +146,7 @@ class OffenderAdmin(admin.ModelAdmin):
                     f"{category_name(c)} ({c})" for c in categories_for(offender.reason_counts(), paths)
                 ],
                 "review_comment": build_comment(offender),
+                "review_known_good": knowngood.KNOWN_GOOD if knowngood.is_known_good(offender.ip) else "",
                 "review_reasons": [(Reason(r).label, n) for r, n in offender.reason_counts().items() if n],
                 "review_reports": offender.reports.all()[:5],
                 "review_actions": [

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from abuse.models import Enrichment, Offender
+from abuse.models import Enrichment, KnownGood, Offender
 from tests.abuse.factories import offender
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +105,14 @@ def test_an_action_never_returns_to_another_site(admin_client: Client) -> None:
     )
 
     assert response.status_code == 302 and response["Location"] == "/admin/abuse/offender/"
+
+
+def test_a_known_good_address_is_marked_in_the_list_and_on_its_page(admin_client: Client) -> None:
+    row = offender("9.9.9.9", Offender.Status.PENDING)
+    offender("8.8.8.8", Offender.Status.PENDING)
+    KnownGood.objects.create(network="9.9.9.9", last_seen=timezone.now())
+
+    listing = admin_client.get("/admin/abuse/offender/").content.decode()
+
+    assert listing.count(">known good</span>") == 1
+    assert "Never staged or reported: known good" in _detail(admin_client, row)
