@@ -3,7 +3,7 @@ reading 100 lines of a tmux pane through every path and prints medians and ratio
 
     python -m bench                      # everything, a few minutes
     python -m bench --quick              # small budgets, for a smoke run
-    python -m bench --only floor hub     # some parts: floor hub seeds prompt wait flood
+    python -m bench --only floor hub     # some parts: floor hub seeds prompt claude wait flood
 
 Everything is local: a tmux server on a socket of its own, tmuxhub under uvicorn with a throw-away
 SQLite data folder and a real access token, the seed servers from bench/.venv-seeds (made on first
@@ -29,12 +29,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .claude import claude_cases
 from .servers import Seed
 from .timing import Budget, Result, measure_async, measure_sync, table
 from .waits import wait_cases
 from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, hub, tmux_world
 
-PARTS = ("floor", "hub", "seeds", "prompt", "wait", "flood")
+PARTS = ("floor", "hub", "seeds", "prompt", "claude", "wait", "flood")
 RESULTS = BASE_DIR / "bench" / "results"
 
 
@@ -344,6 +345,9 @@ def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, 
     if "prompt" in parts:
         progress("tmux_send_prompt + wait_for_idle round trips")
         run.results.append(asyncio.run(prompt_case(running, world, budget)))
+    if "claude" in parts:
+        progress("the real Claude Code TUI: ask, and send + wait + capture")
+        run.results += asyncio.run(claude_cases(running, world, budget))
 
 
 def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
@@ -355,7 +359,7 @@ def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
         if "floor" in parts:
             progress("floor: raw subprocess, libtmux, control mode")
             run.results += floor_cases(world, budget)
-        if parts & {"hub", "prompt", "wait"}:
+        if parts & {"hub", "prompt", "claude", "wait"}:
             if options.profile:
                 RESULTS.mkdir(parents=True, exist_ok=True)
             profile_to = stats if options.profile else None

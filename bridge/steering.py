@@ -30,6 +30,7 @@ LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
 VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
 WINDOW = 1000  # lines read to count turns (history included)
 REPLY_WINDOW = 2000  # lines read for a reply
+IDLE_POLL = 0.15  # seconds between looks while waiting for a reply
 PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
@@ -293,14 +294,14 @@ async def wait_until_done(
     last_report = started - PROGRESS_EVERY  # the first poll reports
     idle_polls = 0
     while True:
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(IDLE_POLL)
         screen = await look(pane)
         elapsed = time.monotonic() - started
         if screen.state == "dialog":
             outcome: Literal["replied", "dialog", "timed_out"] = "dialog"
             break
         idle_polls = 0 if screen.working or screen.queued else idle_polls + 1
-        if idle_polls >= 2 and (idle_polls >= 12 or await _reply(pane, prompt)):
+        if idle_polls >= 2 and (idle_polls * IDLE_POLL >= 3 or await _reply(pane, prompt)):
             outcome = "replied"  # idle, with a reply (or idle for 3 s: a command that answers nothing)
             break
         if elapsed >= timeout:
