@@ -59,6 +59,15 @@ def _admin_pages(pane: str) -> dict[str, str]:
     }
 
 
+def _misfits(page: Any, where: str, width: int) -> list[str]:
+    """What is wrong with the page as shown: wider than the screen, text or bars under AA contrast."""
+    problems = [f"{where}: contrast {failure}" for failure in page.evaluate(CONTRAST)]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > width:
+        problems.append(f"{where}: {scroll_width}px wide")
+    return problems
+
+
 def test_every_page_fits_the_screen_with_readable_colours(
     browser: Any, admin_hub: Hub, owner: Any, make_pane: Callable[..., libtmux.Pane]
 ) -> None:
@@ -71,14 +80,13 @@ def test_every_page_fits_the_screen_with_readable_colours(
     for width, height in SCREENS:
         for scheme in SCHEMES:
             page = new_page(browser, width, height, scheme)
+            page.goto(f"{admin_hub.url}/admin/login/")
+            problems.extend(_misfits(page, f"login at {width}px {scheme}", width))
+            screenshot(page, f"login-{width}-{scheme}")
             log_in(page, admin_hub)
             for name, path in pages.items():
                 page.goto(admin_hub.url + path)
-                scroll_width = page.evaluate("document.documentElement.scrollWidth")
-                if scroll_width > width:
-                    problems.append(f"{name} at {width}px {scheme}: {scroll_width}px wide")
-                for failure in page.evaluate(CONTRAST):
-                    problems.append(f"{name} at {width}px {scheme}: contrast {failure}")
+                problems.extend(_misfits(page, f"{name} at {width}px {scheme}", width))
                 screenshot(page, f"{name}-{width}-{scheme}")
             page.context.close()
     assert not problems, "\n".join(problems)

@@ -68,7 +68,7 @@ def test_revoking_a_token_ends_it_and_its_refresh_token(admin_client: Client) ->
 
     response = admin_client.post(f"/admin/people/tokens/{access.pk}/revoke")
 
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/admin/people/"  # where it started
     assert not get_access_token_model().objects.filter(pk=access.pk).exists()
     assert get_refresh_token_model().objects.get(token="refresh-octocat").revoked is not None
 
@@ -81,3 +81,12 @@ def test_revoking_needs_a_post_with_the_csrf_token(django_user_model) -> None:
     assert client.get(f"/admin/people/tokens/{access.pk}/revoke").status_code == 405
     assert client.post(f"/admin/people/tokens/{access.pk}/revoke").status_code == 403
     assert get_access_token_model().objects.filter(pk=access.pk).exists()
+
+
+def test_revoking_all_of_a_person_returns_to_the_people_page(admin_client: Client) -> None:
+    entry, access = person_with_token()
+
+    response = admin_client.post(f"/admin/people/{entry.pk}/revoke")
+
+    assert response.status_code == 302 and response["Location"] == "/admin/people/"
+    assert not get_access_token_model().objects.filter(pk=access.pk).exists()
