@@ -84,7 +84,7 @@ def report(ip: str, categories: list[int], comment: str, timestamp: datetime) ->
     headers = {"Key": settings.ABUSEIPDB_KEY, "Accept": "application/json"}
     with session(retry_reads=False) as http:
         try:
-            response = http.post(url, data=form, headers=headers, timeout=settings.HTTP_TIMEOUT)
+            response = http.post(url, data=form, headers=headers, timeout=settings.TMUXHUB_HTTP_TIMEOUT)
         except requests.RequestException as error:
             raise AbuseIPDBError(
                 f"AbuseIPDB did not answer ({type(error).__name__})", retry_after=60

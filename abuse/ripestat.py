@@ -119,7 +119,7 @@ def _no_answer(error: requests.RequestException) -> str:
     """Say "timed out" when it did: after retries, requests reports a timeout as a ConnectionError."""
     reason = getattr(error.args[0], "reason", None) if error.args else None
     if isinstance(error, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
-        return f"timed out (no answer within {settings.HTTP_TIMEOUT:g} s)"
+        return f"timed out (no answer within {settings.TMUXHUB_HTTP_TIMEOUT:g} s)"
     return f"no answer ({type(reason or error).__name__})"
 
 
@@ -127,7 +127,7 @@ def _fetch(http: requests.Session, endpoint: str, ip: str, model: type[Data]) ->
     url = f"{settings.RIPESTAT_URL.rstrip('/')}/{endpoint}/data.json"
     try:
         response = http.get(
-            url, params={"resource": ip, "sourceapp": "tmuxhub"}, timeout=settings.HTTP_TIMEOUT
+            url, params={"resource": ip, "sourceapp": "tmuxhub"}, timeout=settings.TMUXHUB_HTTP_TIMEOUT
         )
     except requests.RequestException as error:
         raise RipeStatUnreachable(f"{endpoint}: {_no_answer(error)}") from error

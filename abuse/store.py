@@ -198,7 +198,7 @@ class RedisStore:
 def key_prefix() -> str:
     from django.conf import settings
 
-    return f"{settings.INSTANCE_NAME}:abuse"
+    return f"{settings.TMUXHUB_INSTANCE}:abuse"
 
 
 def lift_ban(ip: str) -> None:

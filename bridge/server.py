@@ -44,7 +44,7 @@ capture_since. Shell commands: run_command. Keys like C-c: send_keys.
 
 
 def _allowed_hosts() -> list[str]:
-    public = urlsplit(settings.PUBLIC_URL)
+    public = urlsplit(settings.TMUXHUB_PUBLIC_URL)
     hosts = {public.netloc, public.hostname or ""}
     return sorted(h for h in hosts if h)
 
@@ -138,7 +138,7 @@ def build_server() -> HubServer:
         instructions=INSTRUCTIONS,
         token_verifier=CachedTokenVerifier(),
         auth=AuthSettings(
-            issuer_url=settings.PUBLIC_URL,
+            issuer_url=settings.TMUXHUB_PUBLIC_URL,
             resource_server_url=settings.MCP_RESOURCE_URL,  # type: ignore[arg-type]
             required_scopes=["mcp"],
             # The verifier already refuses tokens for another resource; the SDK checks it again.

@@ -40,7 +40,7 @@ TOMBSTONE_TTL = 10
 
 
 def _key(checksum: str) -> str:
-    return f"{settings.INSTANCE_NAME}:mcp-token:{checksum}"
+    return f"{settings.TMUXHUB_INSTANCE}:mcp-token:{checksum}"
 
 
 @cache

@@ -29,11 +29,11 @@ for _knob in (
     os.environ.setdefault(_knob, "1000000")
 
 from tmuxhub.settings import *  # noqa: E402, F403
-from tmuxhub.settings import DATA_DIR, DATABASES, REDIS_URL  # noqa: E402
+from tmuxhub.settings import DATABASES, REDIS_URL, TMUXHUB_DATA_DIR  # noqa: E402
 
 # The test database is the database: worker and hub subprocesses then connect to the same one.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    _test_db_name: object = DATA_DIR / "test.sqlite3"
+    _test_db_name: object = TMUXHUB_DATA_DIR / "test.sqlite3"
 else:
     _test_db_name = f"test_tmuxhub_{RUN_ID}"
 DATABASES["default"]["NAME"] = _test_db_name

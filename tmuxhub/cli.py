@@ -68,9 +68,13 @@ def _wait_all(*processes: subprocess.Popen[bytes] | None, timeout: float = STOP_
         process.wait()
 
 
-def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
+def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool | None) -> int:
     _django_setup()
     from django.conf import settings
+
+    host = host or settings.TMUXHUB_HOST
+    port = port or settings.TMUXHUB_PORT
+    workers = workers or settings.WEB_CONCURRENCY
 
     _prepare_database()
     from bridge import tmux
@@ -99,7 +103,7 @@ def serve(host: str, port: int, workers: int, with_worker: bool | None) -> int:
         "--timeout-graceful-shutdown",
         str(GRACEFUL_SECONDS),
     ]
-    print(f"tmuxhub serving {settings.PUBLIC_URL} (listening on {host}:{port})", flush=True)
+    print(f"tmuxhub serving {settings.TMUXHUB_PUBLIC_URL} (listening on {host}:{port})", flush=True)
     web = _start(web_argv)
     # `docker stop` and service managers send SIGTERM to this process only: pass it to both children.
     # The handler only signals; the main thread, already in web.wait(), then sees web exit.
@@ -127,12 +131,24 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_parser = commands.add_parser("serve", help="migrate and serve the web app and /mcp")
-    serve_parser.add_argument("--host", default=os.environ.get("TMUXHUB_HOST", "127.0.0.1"))
-    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("TMUXHUB_PORT", "8000")))
-    serve_parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    # Defaults come from the settings (TMUXHUB_HOST, TMUXHUB_PORT, WEB_CONCURRENCY, .env included).
+    serve_parser.add_argument("--host", help="default: TMUXHUB_HOST (127.0.0.1)")
+    serve_parser.add_argument("--port", type=int, help="default: TMUXHUB_PORT (8000)")
+    serve_parser.add_argument("--workers", type=int, help="uvicorn processes; default: WEB_CONCURRENCY (1)")
     worker_group = serve_parser.add_mutually_exclusive_group()
-    worker_group.add_argument("--with-worker", dest="with_worker", action="store_true", default=None)
-    worker_group.add_argument("--no-worker", dest="with_worker", action="store_false")
+    worker_group.add_argument(
+        "--with-worker",
+        dest="with_worker",
+        action="store_true",
+        default=None,
+        help="run a Celery worker with beat beside the web server (the default without REDIS_URL)",
+    )
+    worker_group.add_argument(
+        "--no-worker",
+        dest="with_worker",
+        action="store_false",
+        help="no worker (the default with REDIS_URL: run `tmuxhub worker` and `tmuxhub beat`)",
+    )
 
     for name, help_text in (("worker", "run a Celery worker"), ("beat", "run the Celery beat scheduler")):
         commands.add_parser(name, help=f"{help_text} (extra arguments go to Celery)")

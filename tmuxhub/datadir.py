@@ -26,7 +26,7 @@ def read_secret_key(data_dir: Path) -> str:
 
 
 def prepare() -> None:
-    data_dir = Path(settings.DATA_DIR)
+    data_dir = Path(settings.TMUXHUB_DATA_DIR)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for folder in _embedded_celery_folders():
         folder.mkdir(parents=True, exist_ok=True)

@@ -27,20 +27,25 @@ if Path(_env_file).is_file():
 
 # --- Core -----------------------------------------------------------------------------------------
 
-PRODUCTION = env.bool("TMUXHUB_PRODUCTION", default=False)
+TMUXHUB_PRODUCTION = env.bool("TMUXHUB_PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
-DATA_DIR = Path(env.str("TMUXHUB_DATA_DIR", default=str(BASE_DIR / "data")))
+TMUXHUB_DATA_DIR = Path(env.str("TMUXHUB_DATA_DIR", default=str(BASE_DIR / "data")))
 
 # The URL people (and Claude) reach this server at. Everything public is derived from it: the
 # OAuth issuer, the MCP resource identifier, allowed hosts, cookie security.
-PUBLIC_URL = env.str("TMUXHUB_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
-_public = urlsplit(PUBLIC_URL)
+TMUXHUB_PUBLIC_URL = env.str("TMUXHUB_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
+_public = urlsplit(TMUXHUB_PUBLIC_URL)
 PUBLIC_HOST = _public.hostname or "127.0.0.1"
 PUBLIC_IS_HTTPS = _public.scheme == "https"
-MCP_RESOURCE_URL = f"{PUBLIC_URL}/mcp"
+MCP_RESOURCE_URL = f"{TMUXHUB_PUBLIC_URL}/mcp"
 
-HOST = env.str("TMUXHUB_HOST", default="127.0.0.1")
-PORT = env.int("TMUXHUB_PORT", default=8000)
+# Where `tmuxhub serve` listens, and how many uvicorn worker processes it runs (its --host, --port and
+# --workers default to these).
+TMUXHUB_HOST = env.str("TMUXHUB_HOST", default="127.0.0.1")
+TMUXHUB_PORT = env.int("TMUXHUB_PORT", default=8000)
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
+# Seconds any outgoing HTTP request may take (GitHub, RIPE Stat, AbuseIPDB).
+TMUXHUB_HTTP_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
 
 
 # Every configuration problem found below, reported together at the end (one restart fixes them all).
@@ -49,27 +54,27 @@ _problems: list[str] = []
 
 def _required(name: str, hint: str) -> str:
     value = env.str(name, default="")
-    if PRODUCTION and not value:
+    if TMUXHUB_PRODUCTION and not value:
         _problems.append(f"{name} is not set: {hint}.")
     return value
 
 
 # Embedded mode keeps a per-installation key in the data folder (tmuxhub/datadir.py makes it at start).
 SECRET_KEY = _required("SECRET_KEY", "set it to a random string of 50 or more characters") or (
-    read_secret_key(DATA_DIR)
+    read_secret_key(TMUXHUB_DATA_DIR)
 )
-if PRODUCTION and 0 < len(SECRET_KEY) < 50:
+if TMUXHUB_PRODUCTION and 0 < len(SECRET_KEY) < 50:
     _problems.append(f"SECRET_KEY is {len(SECRET_KEY)} characters long: use a random string of 50 or more.")
-if PRODUCTION and not PUBLIC_IS_HTTPS:
+if TMUXHUB_PRODUCTION and not PUBLIC_IS_HTTPS:
     _problems.append(
-        f"TMUXHUB_PUBLIC_URL is {PUBLIC_URL}: a public deployment is reached over https (OAuth redirects, "
-        "secure cookies); put a TLS proxy or tunnel in front and give its https URL."
+        f"TMUXHUB_PUBLIC_URL is {TMUXHUB_PUBLIC_URL}: a public deployment is reached over https (OAuth "
+        "redirects, secure cookies); put a TLS proxy or tunnel in front and give its https URL."
     )
-if PRODUCTION and DEBUG:
+if TMUXHUB_PRODUCTION and DEBUG:
     _problems.append("DEBUG=1: debug pages show settings and code to anyone; turn it off in production.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [PUBLIC_HOST, "127.0.0.1", "localhost", "[::1]"]
-CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
+CSRF_TRUSTED_ORIGINS = [TMUXHUB_PUBLIC_URL]
 
 INSTALLED_APPS = [
     # First: makes the data folder and the embedded secret key before any other app starts.
@@ -135,7 +140,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "tmuxhub.sqlite3",
+            "NAME": TMUXHUB_DATA_DIR / "tmuxhub.sqlite3",
             # Concurrent writers (web + worker) wait instead of failing with "database is locked".
             "OPTIONS": {
                 "timeout": 20,
@@ -152,14 +157,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # Seconds any Redis connection attempt or command may take (tmuxhub/redis.py), then one retry.
 TMUXHUB_REDIS_TIMEOUT = env.float("TMUXHUB_REDIS_TIMEOUT", default=1.0)
 # Prefixes every Redis key and Celery queue, so several installations (or test runs) share a Redis.
-INSTANCE_NAME = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
+TMUXHUB_INSTANCE = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "tmuxhub.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": INSTANCE_NAME,
+            "KEY_PREFIX": TMUXHUB_INSTANCE,
         }
     }
 else:
@@ -168,11 +173,11 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "tmuxhub_cache",
-            "KEY_PREFIX": INSTANCE_NAME,
+            "KEY_PREFIX": TMUXHUB_INSTANCE,
         }
     }
 
-CELERY_TASK_DEFAULT_QUEUE = INSTANCE_NAME
+CELERY_TASK_DEFAULT_QUEUE = TMUXHUB_INSTANCE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -192,13 +197,13 @@ if REDIS_URL:
     # covers the longest retry backoff (a shorter one would deliver waiting retries twice).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-        "global_keyprefix": f"{INSTANCE_NAME}:",
+        "global_keyprefix": f"{TMUXHUB_INSTANCE}:",
         # A broker that vanished without closing the connection must not hang a publish forever.
         "socket_connect_timeout": 2,
         "socket_timeout": 10,
     }
 else:
-    _broker_dir = DATA_DIR / "celery-broker"  # its folders are made at start (tmuxhub/datadir.py)
+    _broker_dir = TMUXHUB_DATA_DIR / "celery-broker"  # its folders are made at start (tmuxhub/datadir.py)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = "tmuxhub.celery:EmbeddedTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -268,7 +273,7 @@ GITHUB_ACCESS_TOKEN_URL = env.str(
 GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com/").rstrip("/") + "/"
 SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL = GITHUB_AUTHORIZATION_URL
 SOCIAL_AUTH_GITHUB_ACCESS_TOKEN_URL = GITHUB_ACCESS_TOKEN_URL
-SOCIAL_AUTH_URLOPEN_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
+SOCIAL_AUTH_URLOPEN_TIMEOUT = TMUXHUB_HTTP_TIMEOUT
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = PUBLIC_IS_HTTPS
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
@@ -288,7 +293,7 @@ SOCIAL_AUTH_PIPELINE = (
 # Seeds the admin-managed allow-list at every migrate (missing logins are added, none removed);
 # comma separated GitHub logins.
 TMUXHUB_ALLOWED_GITHUB_USERS = env.list("TMUXHUB_ALLOWED_GITHUB_USERS", default=[])
-if PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
+if TMUXHUB_PRODUCTION and not TMUXHUB_ALLOWED_GITHUB_USERS:
     _problems.append(
         "TMUXHUB_ALLOWED_GITHUB_USERS is not set: name the GitHub logins allowed to log in (comma separated)."
     )
@@ -314,9 +319,9 @@ TMUXHUB_DCR_PER_IP_PER_HOUR = env.int("TMUXHUB_DCR_PER_IP_PER_HOUR", default=30)
 TMUXHUB_DCR_MAX_BODY_BYTES = env.int("TMUXHUB_DCR_MAX_BODY_BYTES", default=8192)
 TMUXHUB_DCR_UNUSED_CLIENT_HOURS = env.int("TMUXHUB_DCR_UNUSED_CLIENT_HOURS", default=24)
 
-ACCESS_TOKEN_LIFETIME = env.int("TMUXHUB_ACCESS_TOKEN_SECONDS", default=3600)
+TMUXHUB_ACCESS_TOKEN_SECONDS = env.int("TMUXHUB_ACCESS_TOKEN_SECONDS", default=3600)
 OAUTH2_PROVIDER = {
-    "ACCESS_TOKEN_EXPIRE_SECONDS": ACCESS_TOKEN_LIFETIME,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": TMUXHUB_ACCESS_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("TMUXHUB_REFRESH_TOKEN_SECONDS", default=30 * 24 * 3600),
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
@@ -335,12 +340,12 @@ OAUTH2_PROVIDER = {
     # http is accepted for loopback redirect URIs only; registration enforces that.
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
     # The advertised issuer and resource are the public URL, whatever Host a request carried.
-    "OIDC_ISS_ENDPOINT": PUBLIC_URL,
+    "OIDC_ISS_ENDPOINT": TMUXHUB_PUBLIC_URL,
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["none"],
     "OAUTH2_PROTECTED_RESOURCE_IDENTIFIER": MCP_RESOURCE_URL,
-    "OAUTH2_PROTECTED_RESOURCE_AUTHORIZATION_SERVERS": [PUBLIC_URL],
+    "OAUTH2_PROTECTED_RESOURCE_AUTHORIZATION_SERVERS": [TMUXHUB_PUBLIC_URL],
     "OAUTH2_PROTECTED_RESOURCE_NAME": "tmuxhub",
     "DCR_ENABLED": True,
     # Open registration (RFC 7591 as MCP clients use it); tmuxhub.accounts.views.RegisterView limits it.
@@ -368,7 +373,7 @@ TMUXHUB_READ_MARK_SECONDS = env.int("TMUXHUB_READ_MARK_SECONDS", default=7 * 24 
 # Origins a browser-based MCP client may call /mcp from (DNS-rebinding protection).
 TMUXHUB_MCP_ALLOWED_ORIGINS = [
     *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),
-    PUBLIC_URL,
+    TMUXHUB_PUBLIC_URL,
 ]
 
 # SSH sessions (bridge/ssh/): ssh runs in tmux windows of the hub's socket, configured by this
@@ -402,7 +407,6 @@ ABUSEIPDB_KEY = env.str("ABUSEIPDB_KEY", default="")
 ABUSEIPDB_URL = env.str("ABUSEIPDB_URL", default="https://api.abuseipdb.com/api/v2")
 ABUSEIPDB_DAILY_QUOTA = env.int("ABUSEIPDB_DAILY_QUOTA", default=1000)
 RIPESTAT_URL = env.str("RIPESTAT_URL", default="https://stat.ripe.net/data")
-HTTP_TIMEOUT = env.float("TMUXHUB_HTTP_TIMEOUT", default=10.0)
 
 # Throttles: requests per window (seconds) per anonymous IP, per discovery-probing IP, per valid token.
 ABUSE_ANON_LIMIT = env.int("ABUSE_ANON_LIMIT", default=120)
@@ -443,7 +447,7 @@ ABUSE_AUTO_REPORT = env.bool("ABUSE_AUTO_REPORT", default=False)
 ABUSE_SEND_LEASE_SECONDS = env.int("ABUSE_SEND_LEASE_SECONDS", default=120)
 ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
 # `tmuxhub beat` (and the embedded worker's beat) keep their schedule here, not in the working directory.
-CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = str(TMUXHUB_DATA_DIR / "celerybeat-schedule")
 # Seconds between worker and beat heartbeats; /healthz reports either down after three missed ones.
 TMUXHUB_HEARTBEAT_SECONDS = env.int("TMUXHUB_HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
@@ -482,7 +486,7 @@ USE_TZ = True
 # --- Every problem found above, at once and in plain words (no traceback) ---------------------------
 
 if _problems:
-    _mode = " with TMUXHUB_PRODUCTION=1" if PRODUCTION else ""
+    _mode = " with TMUXHUB_PRODUCTION=1" if TMUXHUB_PRODUCTION else ""
     raise SystemExit(
         f"tmuxhub cannot start{_mode}; fix these (every variable is described in .env.example):\n"
         + "\n".join(f"  - {problem}" for problem in _problems)

@@ -120,8 +120,8 @@ def test_the_completion_reads_the_servers_env_file_in_a_shell_without_its_enviro
     offender("185.220.101.67")
     env_file = tmp_path / "tmuxhub.env"
     env_file.write_text(
-        f"DATABASE_URL={_database_url()}\nTMUXHUB_DATA_DIR={settings.DATA_DIR}\n"
-        f"REDIS_URL={settings.REDIS_URL}\nTMUXHUB_INSTANCE={settings.INSTANCE_NAME}\n"
+        f"DATABASE_URL={_database_url()}\nTMUXHUB_DATA_DIR={settings.TMUXHUB_DATA_DIR}\n"
+        f"REDIS_URL={settings.REDIS_URL}\nTMUXHUB_INSTANCE={settings.TMUXHUB_INSTANCE}\n"
     )
     bare = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
     registered = subprocess.run(

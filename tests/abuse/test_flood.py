@@ -31,7 +31,7 @@ def test_every_refused_request_is_counted_exactly(
     env = {
         "TMUXHUB_TRUSTED_PROXIES": "127.0.0.1",
         # Counters of their own: both runs use the same client addresses.
-        "TMUXHUB_INSTANCE": f"{settings.INSTANCE_NAME}-flood-{flush_seconds}",
+        "TMUXHUB_INSTANCE": f"{settings.TMUXHUB_INSTANCE}-flood-{flush_seconds}",
         "ABUSE_ANON_LIMIT": "1",
         "ABUSE_ANON_WINDOW": "3600",
         "ABUSE_FLUSH_SECONDS": flush_seconds,

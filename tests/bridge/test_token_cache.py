@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def cached(token: str) -> bytes | None:
     checksum = hashlib.sha256(token.encode()).hexdigest()
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-    entry = client.get(f"{settings.INSTANCE_NAME}:mcp-token:{checksum}")
+    entry = client.get(f"{settings.TMUXHUB_INSTANCE}:mcp-token:{checksum}")
     assert entry is None or isinstance(entry, bytes)
     return entry
 

@@ -15,7 +15,7 @@ from tests.hub import BASE_DIR, free_port
 
 
 @pytest.fixture
-def embedded_env(tmux_socket):
+def embedded_env(tmux_socket, tmp_path):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -26,8 +26,11 @@ def embedded_env(tmux_socket):
         TMUXHUB_DATA_DIR=tempfile.mkdtemp(prefix="tmuxhub-embedded-"),
         TMUXHUB_TMUX_SOCKET=tmux_socket,
         TMUXHUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        TMUXHUB_ENV_FILE=os.devnull,
     )
+    # The port comes from the environment file (TMUXHUB_ENV_FILE), as from a deployment's .env.
+    env_file = tmp_path / "tmuxhub.env"
+    env_file.write_text(f"TMUXHUB_PORT={port}\n")
+    env["TMUXHUB_ENV_FILE"] = str(env_file)
     return env, port
 
 
@@ -45,7 +48,7 @@ def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float 
 def test_serve_answers_healthy_on_sqlite_without_redis_and_stops_cleanly(embedded_env, tmux):
     env, port = embedded_env
     process = subprocess.Popen(
-        [sys.executable, "-m", "tmuxhub.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "tmuxhub.cli", "serve"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -36,7 +36,7 @@ def celery_env(tmp_path: Path) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "PYTHONPATH": str(BASE_DIR),
-        "TMUXHUB_INSTANCE": f"{settings.INSTANCE_NAME}-stop",
+        "TMUXHUB_INSTANCE": f"{settings.TMUXHUB_INSTANCE}-stop",
         "TMUXHUB_DATA_DIR": str(tmp_path / "data"),
     }
 

@@ -23,7 +23,7 @@ ENDPOINTS = ("prefix-overview", "maxmind-geo-lite", "abuse-contact-finder")
 
 @pytest.fixture
 def services(abuse_services, settings):
-    settings.HTTP_TIMEOUT = TIMEOUT
+    settings.TMUXHUB_HTTP_TIMEOUT = TIMEOUT
     cache.delete(PAUSE_KEY)
     yield abuse_services
     cache.delete(PAUSE_KEY)

@@ -19,7 +19,7 @@ FILE_MODE = 0o600
 
 
 def protect() -> None:
-    data_dir = Path(settings.DATA_DIR)
+    data_dir = Path(settings.TMUXHUB_DATA_DIR)
     if data_dir.is_dir():
         data_dir.chmod(DIRECTORY_MODE)
     database = settings.DATABASES["default"]
