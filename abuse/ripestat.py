@@ -149,7 +149,7 @@ def _fetch(http: requests.Session, endpoint: str, ip: str, model: type[Data]) ->
 def lookup(ip: str) -> Lookup:
     """Ask the three endpoints; each failure is noted in `errors` and leaves its fields unknown.
     Once RIPE Stat does not answer at all, the endpoints after it are skipped: a hanging RIPE Stat
-    costs one endpoint's retries (~3 x HTTP_TIMEOUT), not nine timeouts, inside the task's limit."""
+    costs one endpoint's retries (~3 x TMUXHUB_HTTP_TIMEOUT), not nine timeouts, inside the task's limit."""
     result = Lookup()
     unreachable = ""
     with session(retry_reads=True) as http:
