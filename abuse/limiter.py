@@ -9,6 +9,7 @@ still surfaces) the limiter counts in memory for `REDIS_RETRY_SECONDS`, then tri
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -84,6 +85,8 @@ class Limiter:
             return await operation(store)
         except REDIS_ERRORS as error:
             self._redis_failed(error)
+            with contextlib.suppress(*REDIS_ERRORS):
+                await store.close()  # its pool: a new client is made when Redis is tried again
             return await operation(self.memory)
 
     def _store(self) -> RedisStore | MemoryStore:

@@ -12,7 +12,6 @@ import time
 import httpx
 import pytest
 from django.conf import settings
-from django.test import Client
 
 from abuse.knowngood import staging_refusal
 from abuse.models import KnownGood, Offender
@@ -30,9 +29,18 @@ def fetch(hub: Hub, path: str, ip: str, **headers: str) -> httpx.Response:
 
 
 def staff_cookie(make_user) -> str:
-    client = Client()
-    client.force_login(make_user("owner", is_staff=True))
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    """A logged-in staff member's session cookie, as a login leaves it in the database."""
+    from importlib import import_module
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    user = make_user("owner", is_staff=True)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def flushed_after(hub: Hub, new_ip) -> None:
