@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from .schemas import AgentScreen, DialogOption, State
+from .schemas import AgentScreen, Dialog, DialogOption, State
 
 RULE = re.compile(r"^\s*─{20,}\s*$")
 BOX_LINE = re.compile(r"^([❯!])(?:\s(.*))?$")  # "!" when the box is in shell mode
@@ -80,17 +80,16 @@ def read_screen(rows: list[str]) -> AgentScreen:
     working = spinner is not None or any(INTERRUPT in row.lower() for row in below)
     queued = [m.group(1) for row in recent if (m := QUEUED.match(row))]
     menu = [row.strip() for row in below if SLASH_MENU.match(row)]
-    shell_mode = rows[top + 1].startswith("!")
+    if rows[top + 1].startswith("!"):
+        draft = f"!{draft}"  # shell mode: Enter would run the box as a shell command
     state: State = "menu" if menu else "working" if working else "draft" if draft else "idle"
     return AgentScreen(
         state=state,
-        claude_code=True,
         working=working,
         status=spinner,
         draft=draft or None,
-        shell_mode=shell_mode,
         queued=queued,
-        lines=menu[:20],
+        dialog=Dialog(details=menu[:20]) if menu else None,
     )
 
 
@@ -109,19 +108,18 @@ def _panel(rows: list[str]) -> AgentScreen:
             )
     hints = any(re.search(r"\b(Esc|Enter) to\b", row) for row in text)
     if not text or not (options or hints):
-        return AgentScreen(state="not_claude_code", claude_code=False)
+        return AgentScreen(state="not_claude_code")
     before = [row for row in panel[:first_option] if row] if first_option is not None else text
     question = next((row for row in reversed(before) if row.endswith("?")), None)
     details = [row for row in before if row not in (text[0], question)]
-    return AgentScreen(
-        state="dialog" if options else "menu",
-        claude_code=True,
+    dialog = Dialog(
         title=text[0],
         question=question,
         options=options,
         permission=bool(question and question.startswith("Do you want")),
-        lines=details[:30],
+        details=details[:30],
     )
+    return AgentScreen(state="dialog" if options else "menu", dialog=dialog)
 
 
 def transcript(lines: list[str]) -> list[str]:

@@ -195,22 +195,30 @@ class DialogOption(BaseModel):
 State = Literal["idle", "draft", "working", "dialog", "menu", "not_claude_code"]
 
 
+class Dialog(BaseModel):
+    """A dialog (numbered options) or menu Claude Code shows."""
+
+    title: str | None = None
+    question: str | None = None
+    options: list[DialogOption] = Field(default_factory=list)
+    permission: bool = Field(default=False, description="A permission prompt: answer with answer_dialog.")
+    details: list[str] = Field(default_factory=list)
+
+
 class AgentScreen(BaseModel):
     """What Claude Code's TUI shows in a pane (see `bridge.claude_code`)."""
 
     pane: str = ""
     state: State
-    claude_code: bool
     working: bool = False
     status: str | None = Field(default=None, description="The spinner's text while working.")
-    draft: str | None = Field(default=None, description="Text typed in the input box, not sent.")
-    shell_mode: bool = False
+    draft: str | None = Field(default=None, description="Unsent text in the input box.")
     queued: list[str] = Field(default_factory=list)
-    title: str | None = None
-    question: str | None = None
-    options: list[DialogOption] = Field(default_factory=list)
-    permission: bool = Field(default=False, description="A permission prompt (answer with answer_dialog).")
-    lines: list[str] = Field(default_factory=list, description="The dialog's details or the menu's entries.")
+    dialog: Dialog | None = None
+
+    @property
+    def claude_code(self) -> bool:
+        return self.state != "not_claude_code"
 
 
 class AnswerResult(BaseModel):
@@ -225,7 +233,7 @@ class AskResult(BaseModel):
     outcome: Literal["replied", "dialog", "timed_out"]
     reply: str = Field(description="The new transcript lines after the prompt.")
     truncated: bool = False
-    dialog: AgentScreen | None = Field(default=None, description="The dialog that stopped it, if any.")
+    dialog: Dialog | None = Field(default=None, description="The dialog that stopped it, if any.")
     elapsed: float
     detail: str
 

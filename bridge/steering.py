@@ -23,7 +23,7 @@ from typing import Literal
 from . import tmux
 from .claude_code import read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
-from .schemas import AgentScreen, DialogOption
+from .schemas import AgentScreen, Dialog, DialogOption
 
 POLL = 0.1
 LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
@@ -79,12 +79,18 @@ async def pane_lock(pane: str, wait: float = LOCK_WAIT) -> AsyncIterator[str]:
 
 def describe(screen: AgentScreen) -> str:
     """A dialog or menu in words, with its options, for an error message."""
-    what = screen.title or "a dialog"
-    if screen.question:
-        what += f": {screen.question}"
-    if screen.options:
-        what += " Options: " + "; ".join(f"{o.number}. {o.label}" for o in screen.options) + "."
+    dialog = screen.dialog or Dialog()
+    what = dialog.title or (dialog.details[:1] or ["a dialog"])[0]
+    if dialog.question:
+        what += f": {dialog.question}"
+    if dialog.options:
+        what += " Options: " + "; ".join(f"{o.number}. {o.label}" for o in dialog.options) + "."
     return what
+
+
+def _asks(screen: AgentScreen) -> tuple[str | None, str | None]:
+    """What tells one dialog from the next."""
+    return (screen.dialog.title, screen.dialog.question) if screen.dialog else (None, None)
 
 
 def refuse_dialog(screen: AgentScreen, pane: str) -> None:
@@ -95,7 +101,7 @@ def refuse_dialog(screen: AgentScreen, pane: str) -> None:
         )
     if screen.state == "menu":
         raise BridgeError(
-            f"Claude Code in {pane} shows a menu ({screen.title or (screen.lines[:1] or ['?'])[0]}); "
+            f"Claude Code in {pane} shows a menu ({describe(screen)}); "
             "nothing was typed. Close it with send_keys Escape, then send again."
         )
 
@@ -137,6 +143,7 @@ async def clear_draft(pane: str, draft: str) -> None:
         presses = 2 * (draft.count("\n") + 1) + 2  # C-u kills to the line's start, then the newline
         await tmux.send_keys(pane, ["End", "C-e"])
         await tmux.send_keys(pane, ["C-u"], repeat=presses)
+        await tmux.send_keys(pane, ["BSpace"])  # leaves shell mode ("!"), if it was on
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
             await asyncio.sleep(POLL)
@@ -247,7 +254,7 @@ async def _wait_for(pane: str, condition: Callable[[AgentScreen], bool], seconds
 
 def choose(screen: AgentScreen, choice: str) -> DialogOption:
     """The option `choice` names: its number, its label, or the start of its label ("yes, and")."""
-    options = screen.options
+    options = screen.dialog.options if screen.dialog else []
     wanted = " ".join(choice.lower().replace("\u2019", "'").split()).rstrip(".")
     if wanted.isdigit():
         found = [o for o in options if o.number == int(wanted)]
@@ -273,12 +280,10 @@ async def answer(pane: str, choice: str) -> tuple[DialogOption, bool, AgentScree
         )
     option = choose(screen, choice)
     await tmux.send_keys(pane, [str(option.number)])
-    after = await _wait_for(
-        pane, lambda s: s.state != "dialog" or (s.title, s.question) != (screen.title, screen.question), 3.0
-    )
+    after = await _wait_for(pane, lambda s: s.state != "dialog" or _asks(s) != _asks(screen), 3.0)
     return (
         option,
-        after.state != "dialog" or (after.title, after.question) != (screen.title, screen.question),
+        after.state != "dialog" or _asks(after) != _asks(screen),
         after,
     )
 

@@ -77,7 +77,7 @@ async def ask(
         outcome=outcome,
         reply="\n".join(kept),
         truncated=cut,
-        dialog=after if outcome == "dialog" else None,
+        dialog=after.dialog if outcome == "dialog" else None,
         elapsed=round(time.monotonic() - started, 3),
         detail="; ".join(notes),
     )

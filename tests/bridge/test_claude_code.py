@@ -40,12 +40,9 @@ async def test_agent_state_follows_the_live_screens(hub, mcp_token, claude_pane,
         await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch a file")
         wait_until(lambda: "Do you want to proceed?" in pane_text(pane), timeout=20)
         dialog = await call(session, "agent_state", pane=pane.pane_id)
-    assert (dialog["state"], dialog["permission"], dialog["question"]) == (
-        "dialog",
-        True,
-        "Do you want to proceed?",
-    )
-    assert [o["label"] for o in dialog["options"]][::2] == ["Yes", "No"]
+    assert dialog["state"] == "dialog"
+    assert (dialog["dialog"]["permission"], dialog["dialog"]["question"]) == (True, "Do you want to proceed?")
+    assert [o["label"] for o in dialog["dialog"]["options"]][::2] == ["Yes", "No"]
 
 
 async def test_1_a_prompt_is_refused_while_a_permission_dialog_is_open(
@@ -229,3 +226,17 @@ async def test_ask_reports_progress_while_claude_code_works(hub, mcp_token, clau
     out = structured(result)
     assert out["outcome"] == "replied" and out["reply"] == "● reply 1: a slow one"
     assert messages and (messages[0] or "").startswith("Claude Code: ")
+
+
+async def test_shell_mode_left_in_the_box_counts_as_a_draft(hub, mcp_token, claude_pane, anthropic, tmp_path):
+    pane = claude_pane()
+    typed(pane, "!")  # the person switched the box to shell mode: Enter would run the text in a shell
+    wait_until(lambda: "! for shell mode" in pane_text(pane))
+    async with mcp_session(hub, mcp_token) as session:
+        error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "touch x.txt"})
+        assert "'!'" in error
+        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch x.txt", replace_draft=True)
+
+    assert out["verified"]
+    wait_until(lambda: anthropic.prompts == ["touch x.txt"], timeout=20)
+    assert not (tmp_path / "work0" / "x.txt").exists()

@@ -36,30 +36,39 @@ def test_it_reads_working_with_a_draft_and_a_queued_prompt(width):
 
 @pytest.mark.parametrize("width", [100, 60])
 def test_it_reads_a_permission_dialog_with_its_options(width):
-    dialog = read_screen(screen(f"permission-{width}"))
-    assert (dialog.state, dialog.permission, dialog.title) == ("dialog", True, "Bash command")
-    assert dialog.question == "Do you want to proceed?"
+    shown = read_screen(screen(f"permission-{width}"))
+    dialog = shown.dialog
+    assert shown.state == "dialog" and dialog is not None
+    assert (dialog.permission, dialog.title, dialog.question) == (
+        True,
+        "Bash command",
+        "Do you want to proceed?",
+    )
     assert [(o.number, o.label.split()[0], o.selected) for o in dialog.options] == [
         (1, "Yes", True), (2, "Yes,", False), (3, "No", False),
     ]  # fmt: skip
-    assert "touch ran.txt" in dialog.lines
+    assert "touch ran.txt" in dialog.details
 
 
 @pytest.mark.parametrize("width", [100, 60])
 def test_it_reads_pickers_and_menus(width):
     picker = read_screen(screen(f"model-picker-{width}"))
-    assert (picker.state, picker.title, picker.permission) == ("dialog", "Select model", False)
-    assert [o.label for o in picker.options][:3] == ["Default (recommended)", "Opus", "Sonnet"]
+    assert picker.state == "dialog" and picker.dialog
+    assert (picker.dialog.title, picker.dialog.permission) == ("Select model", False)
+    assert [o.label for o in picker.dialog.options][:3] == ["Default (recommended)", "Opus", "Sonnet"]
     rewind = read_screen(screen(f"rewind-{width}"))
-    assert (rewind.state, rewind.title, rewind.options) == ("menu", "Rewind", [])
+    assert rewind.state == "menu" and rewind.dialog
+    assert (rewind.dialog.title, rewind.dialog.options) == ("Rewind", [])
     slash = read_screen(screen(f"slash-menu-{width}"))
-    assert (slash.state, slash.draft) == ("menu", "/") and slash.lines[0].startswith("/add-dir")
-    assert read_screen(screen(f"shell-mode-{width}")).shell_mode
+    assert (slash.state, slash.draft) == ("menu", "/")
+    assert slash.dialog and slash.dialog.details[0].startswith("/add-dir")
+    # The box in shell mode: Enter would run it as a shell command, so it counts as unsent text.
+    assert read_screen(screen(f"shell-mode-{width}")).draft == "!"
 
 
 def test_a_shell_is_not_claude_code():
     shell = read_screen(screen("shell-100"))
-    assert (shell.state, shell.claude_code) == ("not_claude_code", False)
+    assert (shell.state, shell.claude_code, shell.dialog) == ("not_claude_code", False, None)
 
 
 @pytest.mark.parametrize("width", [100, 60])
