@@ -235,7 +235,9 @@ async def test_shell_mode_left_in_the_box_counts_as_a_draft(hub, mcp_token, clau
     async with mcp_session(hub, mcp_token) as session:
         error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "touch x.txt"})
         assert "'!'" in error
-        out = await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch x.txt", replace_draft=True)
+        out = await call(
+            session, "tmux_send_prompt", pane=pane.pane_id, text="touch x.txt", replace_draft=True
+        )
 
     assert out["verified"]
     wait_until(lambda: anthropic.prompts == ["touch x.txt"], timeout=20)
