@@ -36,7 +36,8 @@ def breakdown(path: Path) -> str:
     )
     parts = [
         ("abuse limiter, outside the app it guards (abuse/middleware.py)", limiter),
-        ("  of which its Redis admission (abuse/store.py)", _cumulative(stats, "abuse/store.py", "admit")),
+        ("  of which its counters, one Redis round trip (abuse/limiter.py)",
+         _cumulative(stats, "abuse/limiter.py", "count")),
         ("bearer token verification, Redis token cache (bridge/token_cache.py)",
          _cumulative(stats, "bridge/token_cache.py", "verify_token")),
         ("the tool, capture_pane (bridge/tools/panes.py)",
