@@ -178,7 +178,9 @@ async def prompt_case(running: Hub, world: Tmux, budget: Budget) -> Result:
     from tests.hub import mcp_session, structured
 
     rounds = min(budget.calls, 20)
-    result = Result(case="`tmux_send_prompt` + `wait_for_idle` (quiet 0.2 s), test TUI", clients=1)
+    result = Result(
+        case="`tmux_send_prompt` + `wait_for_idle` (quiet 0.2 s), test TUI", clients=1, comparable=False
+    )
     verified = 0
     async with mcp_session(running.mcp_url, running.token) as session:
         started = time.perf_counter()

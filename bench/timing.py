@@ -29,6 +29,7 @@ class Result:
     first_error: str = ""
     client_cpu_ms: float = math.nan  # CPU of this (the client's) process per call
     server_cpu_ms: float = math.nan  # CPU of the server's process per call, where its pid is known
+    comparable: bool = True  # reads the pane like the floor does: its p50 gets a ratio to the floor
     # The machine's 1-minute load average when the case ended: other work inflates every figure.
     load: float = field(default_factory=lambda: os.getloadavg()[0])
 
@@ -154,7 +155,7 @@ def table(results: Sequence[Result], floor: Result | None) -> str:
     lines = [header, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in results:
         ratio = "—"
-        if floor is not None and floor.calls and r.calls:
+        if floor is not None and floor.calls and r.calls and r.comparable:
             ratio = f"{r.p50 / floor.p50:.2f}x"
         per_second = "—" if math.isnan(r.per_second) else f"{r.per_second:,.0f}"
         lines.append(
