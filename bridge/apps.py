@@ -7,6 +7,4 @@ class BridgeConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares the tmux tools in bridge.registry; other apps declare theirs in their own ready().
-        from . import token_cache, tools  # noqa: F401
-
-        token_cache.connect()
+        from . import tools  # noqa: F401

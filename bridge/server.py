@@ -28,11 +28,12 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tmuxhub.accounts.token_cache import CachedTokenVerifier
+
 from . import audit, resources
 from .context import Caller, acting_as, resolve_caller
 from .exceptions import BridgeError
 from .registry import TOOLS, allows
-from .token_cache import CachedTokenVerifier
 
 INSTRUCTIONS = """\
 Drive tmux on the owner's machine. Find panes with tmux_list_sessions / list_panes (targets: pane id

@@ -19,9 +19,9 @@ django_app = get_asgi_application()
 # Imported after Django is set up: both touch models and settings.
 from abuse.middleware import RateLimitMiddleware  # noqa: E402
 from bridge.server import build_mcp_app  # noqa: E402
-from bridge.token_cache import CachedTokenVerifier  # noqa: E402
 from tmuxhub import accesslog  # noqa: E402
 from tmuxhub.accounts.paths import is_public_auth_path  # noqa: E402
+from tmuxhub.accounts.token_cache import CachedTokenVerifier  # noqa: E402
 from tmuxhub.limits import RequestLimits  # noqa: E402
 from tmuxhub.routing import HubRouter  # noqa: E402
 

@@ -1,8 +1,9 @@
-"""Losing access takes effect at once.
+"""Losing access takes effect at once: the one place that reacts when access changes.
 
 Leaving the allow-list, being deactivated or losing staff ends every browser session of the person
 and kills their tokens; an account that came from GitHub also loses `is_staff`/`is_superuser` the
-moment its allow-list entry is deleted or its staff box unticked (not at its next login).
+moment its allow-list entry is deleted or its staff box unticked (not at its next login). Any change
+to a token, a user or an allow-list entry also drops what `/mcp` cached about it (`token_cache`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
+from oauth2_provider.models import get_access_token_model
 
+from . import token_cache
 from .models import AllowedGitHubUser
 from .oauth import revoke_user_tokens
 from .sessions import end_sessions
@@ -65,6 +68,27 @@ def withdraw_lost_access(sender: type, instance: Any, created: bool = False, **k
         return
     if any(before[field] and not getattr(instance, field) for field in ACCESS_FIELDS):
         end_sessions(instance.pk)
+
+
+# Something just created has nothing cached yet (a token is cached only once its user is allow-listed).
+@receiver([post_save, post_delete], sender=get_access_token_model())
+def drop_cached_token(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    if not created and instance.token_checksum:
+        token_cache.tombstone([instance.token_checksum])
+
+
+@receiver([post_save, post_delete], sender=User)
+def drop_cached_tokens_of_user(sender: type, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    if not created:
+        token_cache.forget_user(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=AllowedGitHubUser)
+def drop_cached_tokens_of_entry(
+    sender: type, instance: AllowedGitHubUser, created: bool = False, **kwargs: Any
+) -> None:
+    if not created:
+        token_cache.forget_user(instance.user_id)
 
 
 def seed_allow_list(sender: Any, **kwargs: Any) -> None:

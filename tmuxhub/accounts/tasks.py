@@ -1,4 +1,4 @@
-"""Periodic housekeeping of the authorization server (scheduled in settings' CELERY_BEAT_SCHEDULE)."""
+"""Periodic housekeeping of the authorization server (scheduled by `AccountsConfig.ready` in apps.py)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 The entry (what `DjangoTokenVerifier` found, keyed by the token's sha256, never the token) is shared by
 every hub process and host, lives at most `TTL` seconds and never past the token's expiry. Revoking
 takes effect at once: any change to an access token, its user or the user's allow-list entry (saved,
-deleted, also by cascade or a queryset's `delete()`) replaces that user's entries with a tombstone,
+deleted, also by cascade or a queryset's `delete()`) replaces that user's entries with a tombstone
+(the receivers are in `signals.py`, beside the rest of what losing access does),
 which sends their next requests to the database and keeps a lookup that raced the change from
 caching what it read before it. Without Redis (embedded mode), or when Redis does not answer, every
 request asks the database. Changes made with `QuerySet.update()` send no signal: revoke by deleting.
@@ -17,19 +18,16 @@ import json
 import logging
 import time
 from functools import cache
-from typing import Any
 
 import redis
 import redis.asyncio
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete, post_save
 from mcp.server.auth.provider import AccessToken
 from oauth2_provider.models import get_access_token_model
 
 import tmuxhub.redis
-from tmuxhub.accounts.models import AllowedGitHubUser
-from tmuxhub.accounts.verifier import MAX_TOKEN_LENGTH, DjangoTokenVerifier, HubAccessToken
+
+from .verifier import MAX_TOKEN_LENGTH, DjangoTokenVerifier, HubAccessToken
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +86,12 @@ def forget_user(user_id: int | None) -> None:
     checksums = (
         get_access_token_model().objects.filter(user_id=user_id).values_list("token_checksum", flat=True)
     )
-    _tombstone(list(checksums))
+    tombstone(list(checksums))
 
 
-def _tombstone(checksums: list[str]) -> None:
-    if not checksums:
+def tombstone(checksums: list[str]) -> None:
+    """Replace these tokens' entries with a tombstone: their next request is checked in the database."""
+    if not checksums or not settings.REDIS_URL:
         return
     try:
         with _client().pipeline(transaction=False) as pipe:
@@ -105,28 +104,3 @@ def _tombstone(checksums: list[str]) -> None:
             len(checksums),
             TTL,
         )
-
-
-# Something just created has nothing cached yet (a token is cached only once its user is allow-listed).
-def _token_changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
-    if settings.REDIS_URL and instance.token_checksum and not created:
-        _tombstone([instance.token_checksum])
-
-
-def _user_changed(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
-    if not created:
-        forget_user(instance.pk)
-
-
-def _entry_changed(sender: Any, instance: AllowedGitHubUser, created: bool = False, **kwargs: Any) -> None:
-    if not created:
-        forget_user(instance.user_id)
-
-
-def connect() -> None:
-    """Connect the receivers that drop cached tokens (from `BridgeConfig.ready`, in every process)."""
-    token_model = get_access_token_model()
-    for signal in (post_save, post_delete):
-        signal.connect(_token_changed, sender=token_model, dispatch_uid="bridge-token-cache-token")
-        signal.connect(_user_changed, sender=get_user_model(), dispatch_uid="bridge-token-cache-user")
-        signal.connect(_entry_changed, sender=AllowedGitHubUser, dispatch_uid="bridge-token-cache-entry")
