@@ -76,7 +76,8 @@ def _spoofing_cannot_evade_the_limit_nor_frame_anyone(port: int) -> None:
     assert not Offender.objects.filter(ip__in=SPOOFED).exists()
 
 
-def test_tmuxhub_serve_believes_no_forwarded_for_without_trusted_proxies(tmux_socket: str) -> None:
+def test_tmuxhub_serve_believes_no_forwarded_for_without_trusted_proxies(tmux_socket: str, tmux) -> None:
+    # `tmux`: serve starts a "tmuxhub" session on the test's tmux server; the fixture removes it.
     port = free_port()
     argv = [sys.executable, "-m", "tmuxhub.cli", "serve", "--port", str(port), "--no-worker"]
     with _running(argv, _env(port, tmux_socket, "serve-xff"), port):
