@@ -28,13 +28,13 @@ def fetch(hub: Hub, path: str, ip: str, **headers: str) -> httpx.Response:
     return httpx.get(f"{hub.url}{path}", headers={"X-Forwarded-For": ip, **headers}, timeout=10)
 
 
-def staff_cookie(make_user) -> str:
+def staff_cookie(make_user, user=None) -> str:
     """A logged-in staff member's session cookie, as a login leaves it in the database."""
     from importlib import import_module
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-    user = make_user("owner", is_staff=True)
+    user = user or make_user("owner", is_staff=True)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -154,3 +154,23 @@ def test_registrations_are_budgeted_per_ipv6_64(hub_factory) -> None:
         for n in range(1, 4)
     ]
     assert statuses == [201, 201, 429]
+
+
+def test_the_review_marks_known_good_addresses(client, make_user) -> None:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.net", "pw")
+    client.cookies[settings.SESSION_COOKIE_NAME] = staff_cookie(make_user, admin).split("=", 1)[1]
+    owner = offender("45.1.2.3", status=Offender.Status.PENDING)
+    stranger = offender("45.1.2.4", status=Offender.Status.PENDING)
+    KnownGood.objects.create(network=owner.ip, last_seen=timezone.now())
+    page = client.get("/admin/abuse/offender/?status=pending")
+    assert page.status_code == 200
+    rows = {
+        ip: row
+        for row in page.content.decode().split("<tr")[1:]
+        for ip in (owner.ip, stranger.ip)
+        if ip in row
+    }
+    assert "known good" in rows[owner.ip] and "known good" not in rows[stranger.ip]
