@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from oauth2_provider.models import get_application_model
 from oauth2_provider.views import AuthorizationView, TokenView
 from oauth2_provider.views.dynamic_client_registration import (
     DynamicClientRegistrationManagementView,
@@ -24,7 +25,7 @@ from oauth2_provider.views.dynamic_client_registration import (
 from social_core.exceptions import AuthException, AuthPolicyError
 from social_django import views as social_views
 
-from . import ratelimit
+from . import paths, ratelimit
 from .models import AllowedGitHubUser
 from .registration import SUPPORTED_GRANT_TYPES, RegistrationError, clean_client_metadata
 
@@ -157,6 +158,46 @@ def _canonical_resource(value: str) -> str | None:
     return None
 
 
+TIERS = ("readonly", "mutating", "destructive")
+# What a client can do at each tier, in the words the consent page uses (README, "MCP tools").
+TIER_CAN = {
+    "readonly": "read every tmux pane of this tmuxhub (screens, scrollback, environment with secrets "
+    "redacted) and wait for output. It cannot type.",
+    "mutating": "read every tmux pane and type into them: send prompts and keys, run commands in "
+    "shells (so any command as the account running tmuxhub), create and rename sessions and windows. "
+    "It cannot kill them.",
+    "destructive": "read every tmux pane, type into them (so run any command as the account running "
+    "tmuxhub), and kill sessions, windows and panes.",
+}
+
+
+def effective_tier(user: AbstractBaseUser | AnonymousUser) -> str:
+    """The lower of the server's tier and the person's allow-list tier (blank: the server's)."""
+    server = str(settings.TMUXHUB_SAFETY_TIER)
+    entry = AllowedGitHubUser.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+    personal = entry.tier if entry is not None and entry.tier else server
+    return min(server, personal, key=TIERS.index)
+
+
+def describe_client(application: Any) -> dict[str, Any]:
+    """What the person must know about a client: its own claims are not to be trusted."""
+    return {
+        "name": application.name or "an unnamed client",
+        "self_registered": application.registration_source != application.RegistrationSource.MANUAL,
+        "registered": application.created,
+    }
+
+
+def _asking_client(next_url: str) -> dict[str, Any] | None:
+    """The client an `/authorize` URL (the login's `next`) names, if it is registered."""
+    parts = urlsplit(next_url)
+    if parts.path.rstrip("/") != paths.AUTHORIZE:
+        return None
+    client_id = parse_qs(parts.query).get("client_id", [""])[0]
+    application = get_application_model().objects.filter(client_id=client_id).first() if client_id else None
+    return describe_client(application) if application is not None else None
+
+
 class HubAuthorizationView(AuthorizationView):
     """`/authorize`: DOT's view plus the allow-list, the one resource, and a consent page naming the client"""
 
@@ -206,6 +247,12 @@ class HubAuthorizationView(AuthorizationView):
         redirect_uri = str(context.get("redirect_uri") or "")
         context["redirect_host"] = urlsplit(redirect_uri).netloc
         context["resource_url"] = settings.MCP_RESOURCE_URL
+        application = context.get("application")
+        if application is not None:
+            context["client"] = describe_client(application)
+        tier = effective_tier(self.request.user)
+        context["tier"] = tier
+        context["tier_can"] = TIER_CAN[tier]
         return context
 
 
@@ -224,7 +271,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if is_allow_listed(request.user):
         return HttpResponseRedirect(next_url)
-    return render(request, "accounts/login.html", {"next": next_url})
+    return render(request, "accounts/login.html", {"next": next_url, "client": _asking_client(next_url)})
 
 
 @never_cache
