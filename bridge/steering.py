@@ -2,8 +2,8 @@
 dialog, wait for the reply. The screen patterns are in `bridge.claude_code`; the tools that use
 this are `tmux_send_prompt` (tools/keyboard.py) and those of tools/agent.py.
 
-Waiting polls the screen (`tmux.screen`) every `POLL` seconds; only `wait_until_done` and the
-verification loops here wait, so a faster wait mechanism can replace their insides.
+Verifying a prompt polls the screen every `POLL` seconds for up to `VERIFY` seconds; waiting for a
+reply (`wait_until_done`) is woken by the pane's output (`bridge.watch`). All waiting is in this module.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from . import tmux
+from . import tmux, watch
 from .claude_code import read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
 from .schemas import AgentScreen, Dialog, DialogOption
@@ -31,14 +31,14 @@ VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
 WINDOW = 1000  # lines read to count turns (history included)
 REPLY_WINDOW = 2000  # lines read for a reply
 IDLE_POLL = 0.15  # seconds between looks while waiting for a reply
+QUIET_LOOK = 0.3  # seconds without output after which a waiting ask looks again
 PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
 
 
 async def look(pane: str) -> AgentScreen:
-    rows, _ = await tmux.screen(pane)
-    screen = read_screen(rows)
+    screen = read_screen(await tmux.rows(pane))
     screen.pane = pane
     return screen
 
@@ -294,28 +294,51 @@ async def wait_until_done(
     timeout: float,
     progress: Callable[[float, str], Awaitable[None]] | None = None,
 ) -> tuple[Literal["replied", "dialog", "timed_out"], list[str], AgentScreen]:
-    """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines."""
+    """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines.
+
+    Woken by the pane's output (`bridge.watch`), looking at most every IDLE_POLL seconds while it
+    streams; idle means two looks in a row without the spinner or queued prompts, and a reply."""
     started = time.monotonic()
-    last_report = started - PROGRESS_EVERY  # the first poll reports
-    idle_polls = 0
+    try:
+        async with watch.watch(pane) as feed:
+            outcome, screen = await _until_done(pane, prompt, started, timeout, progress, feed)
+    except watch.Unwatchable:
+        outcome, screen = await _until_done(pane, prompt, started, timeout, progress, None)
+    return outcome, await _reply(pane, prompt), screen
+
+
+async def _until_done(
+    pane: str,
+    prompt: str,
+    started: float,
+    timeout: float,
+    progress: Callable[[float, str], Awaitable[None]] | None,
+    feed: watch.Feed | None,
+) -> tuple[Literal["replied", "dialog", "timed_out"], AgentScreen]:
+    last_report = started - PROGRESS_EVERY  # the first look reports
+    idle_looks = 0
     while True:
-        await asyncio.sleep(IDLE_POLL)
+        batch = None
+        if feed is None:
+            await asyncio.sleep(IDLE_POLL)
+        else:
+            batch = await feed.next(min(QUIET_LOOK, max(0.0, started + timeout - time.monotonic())))
+            if batch is not None and (batch.structural or batch.closed):
+                await feed.recheck()
         screen = await look(pane)
         elapsed = time.monotonic() - started
         if screen.state == "dialog":
-            outcome: Literal["replied", "dialog", "timed_out"] = "dialog"
-            break
-        idle_polls = 0 if screen.working or screen.queued else idle_polls + 1
-        if idle_polls >= 2 and (idle_polls * IDLE_POLL >= 3 or await _reply(pane, prompt)):
-            outcome = "replied"  # idle, with a reply (or idle for 3 s: a command that answers nothing)
-            break
+            return "dialog", screen
+        idle_looks = 0 if screen.working or screen.queued else idle_looks + 1
+        if idle_looks >= 2 and (elapsed >= 3 or await _reply(pane, prompt)):
+            return "replied", screen  # idle, with a reply (or after 3 s: a command that answers nothing)
         if elapsed >= timeout:
-            outcome = "timed_out"
-            break
+            return "timed_out", screen
         if progress is not None and time.monotonic() - last_report >= PROGRESS_EVERY:
             last_report = time.monotonic()
             await progress(elapsed, screen.status or screen.state)
-    return outcome, await _reply(pane, prompt), screen
+        if batch is not None:
+            await asyncio.sleep(IDLE_POLL)  # streaming output: at most one look per IDLE_POLL
 
 
 async def _reply(pane: str, prompt: str) -> list[str]:

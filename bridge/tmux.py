@@ -339,6 +339,11 @@ async def visible(target: str) -> tuple[str, str]:
     return text, cursor
 
 
+async def rows(target: str) -> list[str]:
+    """The visible screen row by row (not joined), over the control-mode connection; no cursor."""
+    return (await read("capture-pane", "-p", "-t", exact(target))).rstrip("\n").split("\n")
+
+
 _DEAD = "tmuxhub: the pane is dead"
 
 
