@@ -56,11 +56,13 @@ def hub_tool(
             fn=fn,
             name=tool_name,
             tier=tier,
+            # Only hints that say something (every byte of tools/list is paid in every conversation):
+            # destructiveHint means nothing for a read-only tool, idempotentHint false is the default.
             annotations=ToolAnnotations(
                 title=title,
-                read_only_hint=tier == "readonly",
-                destructive_hint=tier == "destructive",
-                idempotent_hint=idempotent,
+                read_only_hint=True if tier == "readonly" else None,
+                destructive_hint={"mutating": False, "destructive": True}.get(tier),
+                idempotent_hint=idempotent or None,
                 open_world_hint=open_world,
             ),
         )

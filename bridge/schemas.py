@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -40,7 +40,7 @@ Name = Annotated[
 SessionTarget = Annotated[
     str,
     Field(
-        description="A session: its id ('$1') or exact name ('work'), as tmux_list_sessions shows.",
+        description="Session id ('$1') or exact name ('work').",
         json_schema_extra={"pattern": SESSION_RE.pattern},
     ),
     AfterValidator(
@@ -50,7 +50,7 @@ SessionTarget = Annotated[
 WindowTarget = Annotated[
     str,
     Field(
-        description="A window: its id ('@2') or 'session:index' ('work:0'), as list_windows shows.",
+        description="Window id ('@2') or 'session:index' ('work:0').",
         json_schema_extra={"pattern": WINDOW_RE.pattern},
     ),
     AfterValidator(
@@ -62,7 +62,7 @@ WindowTarget = Annotated[
 PaneTarget = Annotated[
     str,
     Field(
-        description="A pane: its id ('%3') or 'session:window.pane' ('work:0.1'), as list_panes shows.",
+        description="Pane id ('%3') or 'session:window.pane' ('work:0.1').",
         json_schema_extra={"pattern": PANE_RE.pattern},
     ),
     AfterValidator(
@@ -70,6 +70,15 @@ PaneTarget = Annotated[
             PANE_RE, "a pane: give its id like '%3' or 'session:window.pane' like 'work:0.1' (see list_panes)"
         )
     ),
+]
+TARGET_RE = re.compile("^(" + "|".join(p.pattern[1:-1] for p in (SESSION_RE, WINDOW_RE, PANE_RE)) + ")$")
+Target = Annotated[
+    str,
+    Field(
+        description="A pane, window or session: '%3', 'work:0.1', '@2', 'work:0', '$1', 'work'.",
+        json_schema_extra={"pattern": TARGET_RE.pattern},
+    ),
+    AfterValidator(_checker(TARGET_RE, "a pane, window or session: e.g. '%3', '@2', 'work:0', '$1', 'work'")),
 ]
 StartDirectory = Annotated[
     str,
@@ -282,6 +291,68 @@ class EnvironmentVariable(BaseModel):
 class EnvironmentResult(BaseModel):
     scope: str
     variables: list[EnvironmentVariable]
+
+
+class PaneSnapshot(BaseModel):
+    pane: str = Field(description="Pane id.")
+    lines: list[str] = Field(description="The visible screen, top row first, trailing blank rows dropped.")
+    cursor_x: int
+    cursor_y: int = Field(description="Cursor row, 0 = top row of `lines`.")
+    mode: str = Field(description="'' or the mode the pane is in, e.g. 'copy-mode' (it takes no input then).")
+    full_screen: bool = Field(description="A full-screen program (alternate screen) is shown.")
+    width: int
+    height: int
+    title: str
+    current_command: str
+    current_path: str
+    dead: bool = Field(description="The program exited (the pane is kept by remain-on-exit).")
+    history_size: int = Field(description="Lines of scrollback above the screen.")
+
+
+class FormatValues(BaseModel):
+    values: dict[str, str]
+
+
+class OptionValue(BaseModel):
+    name: str
+    value: str
+
+
+class OptionList(BaseModel):
+    options: list[OptionValue]
+
+
+class ChannelResult(BaseModel):
+    channel: str
+    signalled: bool
+    elapsed: float
+
+
+class PipeState(BaseModel):
+    pane: str
+    piping: bool = Field(description="Whether the pane's output is being written to its log now.")
+    size: int = Field(description="Bytes in the log; it stops growing at max_bytes.")
+    max_bytes: int
+
+
+class PipeRead(PipeState):
+    lines: list[str] = Field(description="Lines written since `offset`, escape sequences removed.")
+    next_offset: int = Field(description="Pass as offset next time to read on from here.")
+    more: bool = Field(description="More is written already than one read returns: read again.")
+
+
+class BatchItem(BaseModel):
+    tool: str
+    result: dict[str, Any] | None = Field(description="The tool's result; None when it failed.")
+    error: str | None = Field(description="Why it failed, what to fix.")
+
+
+class BatchResult(BaseModel):
+    results: list[BatchItem] = Field(description="One per call, in the order given.")
+
+
+class KeysBatchResult(BaseModel):
+    sent: list[KeysResult]
 
 
 # --- SSH sessions (bridge/ssh/) ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +42,7 @@ like %3, or session:window.pane). Read with capture_pane, or capture_since for o
 Claude Code: `ask` sends a prompt and returns its reply; agent_state says what it shows; answer_dialog
 answers its permission prompts. Other TUIs: tmux_send_prompt (check `verified`), wait_for_idle,
 capture_since. Shell commands: run_command. Keys like C-c: send_keys.
+Several reads in one call (each call is a round trip): call_read_tools_batch.
 """
 
 
@@ -88,10 +90,61 @@ def _explain_invalid(tool: str, error: ValidationError) -> str:
     return f"invalid arguments for {tool}: {'; '.join(problems)}. Fix them and call again."
 
 
+def lean(schema: Any) -> Any:
+    """A JSON schema without pydantic's generated "title" keywords ("Session Id" for session_id):
+    they say nothing the property name does not, and tools/list is sent in every conversation."""
+    if isinstance(schema, list):
+        return [lean(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs"):  # maps of names: a property may be called "title"
+            kept[key] = {name: lean(sub) for name, sub in value.items()}
+        else:
+            kept[key] = lean(value)
+    return kept
+
+
+def lean_input(schema: dict[str, Any]) -> dict[str, Any]:
+    """`lean`, and an optional argument (`x: T | None = None`) described as plain `T`, not required:
+    leaving it out means None. A client that sends null anyway still passes validation."""
+    schema = lean(schema)
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf", [])
+        if prop.get("default", 0) is None and len(options) == 2 and {"type": "null"} in options:
+            plain = next(option for option in options if option != {"type": "null"})
+            rest = {key: value for key, value in prop.items() if key not in ("anyOf", "default")}
+            schema["properties"][name] = {**plain, **rest}
+    return schema
+
+
+def lean_output(schema: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`lean`, without "required" lists: a result always carries every field it declares."""
+
+    def drop_required(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: drop_required(value) for key, value in node.items() if key != "required"}
+        return [drop_required(item) for item in node] if isinstance(node, list) else node
+
+    return drop_required(lean(schema)) if schema is not None else None
+
+
 class HubServer(MCPServer):
     async def list_tools(self) -> list[Tool]:
         caller = resolve_caller()
-        return [tool for tool in await super().list_tools() if self._permits(caller, tool.name)]
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": lean_input(tool.input_schema),
+                    "output_schema": lean_output(tool.output_schema),
+                }
+            )
+            for tool in await super().list_tools()
+            if self._permits(caller, tool.name)
+        ]
 
     @staticmethod
     def _permits(caller: Caller, name: str) -> bool:
@@ -113,7 +166,7 @@ class HubServer(MCPServer):
                 )
             registered = self._tool_manager.get_tool(name)
             arguments = unwrap_arguments(arguments, registered.parameters if registered else None)
-            with acting_as(caller):
+            with acting_as(caller, partial(self._call_inner, context=context)):
                 return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:
             error = str(exc)
@@ -131,6 +184,14 @@ class HubServer(MCPServer):
             raise
         finally:
             audit.record(caller, name, arguments, error, (time.perf_counter() - started) * 1000)
+
+    async def _call_inner(self, name: str, arguments: dict[str, Any], context: Any) -> dict[str, Any]:
+        """One call of a batch: a tool call of its own (tier check, validation, audit row)."""
+        result = await self.call_tool(name, arguments, context)
+        structured = getattr(result, "structured_content", None)
+        if isinstance(structured, dict):
+            return structured
+        return {"content": [block.model_dump(mode="json", exclude_none=True) for block in result.content]}
 
 
 def build_server() -> HubServer:

@@ -2,8 +2,12 @@
 
 from . import (  # noqa: F401
     agent,
+    batch,
+    channels,
     keyboard,
+    options,
     panes,
+    pipes,
     sessions,
     ssh,
     waits,

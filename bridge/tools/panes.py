@@ -1,4 +1,5 @@
-"""Tools that act on tmux panes: list, read, search, split, resize, kill."""
+"""Tools that act on tmux panes: list, read, search, snapshot, split, resize, select, swap, title,
+copy mode, restart, kill."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bridge.schemas import (
     Lines,
     PaneInfo,
     PaneList,
+    PaneSnapshot,
     PaneTarget,
     SearchMatch,
     SearchResult,
@@ -160,3 +162,68 @@ async def kill_pane(pane: PaneTarget) -> Changed:
     await tmux.refuse_own_pane("pane", pane)
     await tmux.kill_pane(pane)
     return Changed(detail=f"pane {pane} killed")
+
+
+@hub_tool("readonly", title="Snapshot a pane", idempotent=True)
+async def snapshot_pane(pane: PaneTarget) -> PaneSnapshot:
+    """The visible screen with cursor, mode, size, title and program, all from one instant."""
+    state, rows = await tmux.snapshot(pane)
+    return PaneSnapshot(
+        pane=state["pane_id"],
+        lines=cap_bytes(rows)[0],
+        cursor_x=int(state["cursor_x"] or 0),
+        cursor_y=int(state["cursor_y"] or 0),
+        mode=state["pane_mode"] if state["pane_in_mode"] == "1" else "",
+        full_screen=state["alternate_on"] == "1",
+        width=int(state["pane_width"]),
+        height=int(state["pane_height"]),
+        title=state["pane_title"],
+        current_command=state["pane_current_command"],
+        current_path=state["pane_current_path"],
+        dead=state["pane_dead"] == "1",
+        history_size=int(state["history_size"] or 0),
+    )
+
+
+@hub_tool("mutating", title="Select a pane", idempotent=True)
+async def select_pane(pane: PaneTarget) -> Changed:
+    """Make a pane active and show its window: what a terminal attached to the session sees."""
+    await tmux.select_pane(pane)
+    return Changed(detail=f"pane {pane} is active and its window current")
+
+
+@hub_tool("mutating", title="Swap two panes")
+async def swap_pane(pane: PaneTarget, other: PaneTarget) -> Changed:
+    """Swap the places of two panes (any windows); their programs keep running."""
+    await tmux.swap_panes(pane, other)
+    return Changed(detail=f"panes {pane} and {other} swapped")
+
+
+@hub_tool("mutating", title="Set a pane's title", idempotent=True)
+async def set_pane_title(
+    pane: PaneTarget,
+    title: Annotated[str, Field(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")],
+) -> Changed:
+    """Label a pane (list_panes shows the title); a program may set its own title later."""
+    await tmux.set_pane_title(pane, title)
+    return Changed(detail=f"pane {pane} is titled {title!r}")
+
+
+@hub_tool("destructive", title="Restart a pane's program")
+async def respawn_pane(
+    pane: PaneTarget, command: ShellCommand | None = None, start_directory: StartDirectory | None = None
+) -> Changed:
+    """Kill what runs in a pane (a crashed or stuck program) and start `command` (or your shell) in it."""
+    await tmux.refuse_own_pane("pane", pane)
+    await tmux.respawn_pane(pane, command, start_directory)
+    return Changed(detail=f"pane {pane} restarted")
+
+
+@hub_tool("mutating", title="Enter or leave copy mode", idempotent=True)
+async def copy_mode(
+    pane: PaneTarget, enter: Annotated[bool, Field(description="false leaves copy mode.")] = False
+) -> Changed:
+    """Leave copy mode (or any mode) so the pane takes input again, or enter it to scroll history."""
+    was = await tmux.copy_mode(pane, enter)
+    state = "in copy mode" if enter else "out of copy mode"
+    return Changed(detail=f"pane {pane} is {state}" + ("" if was != enter else " (it already was)"))

@@ -65,3 +65,16 @@ async def show_environment(session: SessionTarget | None = None) -> EnvironmentR
             EnvironmentVariable(name=name, value="[redacted]" if secret else value, redacted=secret)
         )
     return EnvironmentResult(scope=session or "global", variables=variables)
+
+
+@hub_tool("mutating", title="Set tmux environment", idempotent=True)
+async def set_environment(
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")],
+    value: Annotated[
+        str | None, Field(max_length=4096, pattern=r"^[^\x00]*$", description="Default: unset it.")
+    ] = None,
+    session: SessionTarget | None = None,
+) -> Changed:
+    """Set (or unset) a variable in the environment tmux gives new panes: global, or a session's own."""
+    await tmux.set_environment(session, name, value)
+    return Changed(detail=f"{name} {'set' if value is not None else 'unset'} for {session or 'all sessions'}")

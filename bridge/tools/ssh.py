@@ -36,9 +36,8 @@ Encoding = Annotated[
 
 @hub_tool("mutating", title="Open an SSH session", open_world=True)
 async def ssh_open(host: SshHost, username: SshUser | None = None, port: SshPort | None = None) -> SshSession:
-    """Open a persistent SSH connection in its own tmux window of the hub (`tmux attach -t tmuxhub-ssh`
-    shows it). The ssh config decides keys and aliases; connections never prompt for a password.
-    The session survives a restart of the hub. Returns the session id for the other ssh_* tools."""
+    """Open a persistent SSH connection in a tmux window of the hub (session tmuxhub-ssh); keys and
+    aliases come from the hub's ssh config, never a password prompt. Returns the id for ssh_* tools."""
     return await ssh.open_session(host, username, port)
 
 
@@ -53,8 +52,7 @@ async def ssh_close(
     id: SshSessionId,
     force: Annotated[bool, Field(description="Close even while a command seems to be running.")] = False,
 ) -> SshClosed:
-    """Close an SSH session: its window and connection go, and so does anything running in it.
-    Refuses while a command sent with ssh_send_command has not finished, unless force is true."""
+    """Close an SSH session and whatever runs in it; refuses while a command runs, unless force."""
     return await ssh.close_session(id, force)
 
 
@@ -66,10 +64,8 @@ async def ssh_send_command(
         float, Field(ge=0.1, le=3600, description="Seconds to wait for it to finish (capped by the hub).")
     ] = 30,
 ) -> SshCommandResult:
-    """Run a shell command in the SSH session and wait for it to finish: returns its output and exit
-    status. The session must be at a shell prompt (not inside vim, less, a REPL...). The shell keeps
-    its state (cd, variables) between calls. If it is still running at the timeout, the result says
-    so; watch it with ssh_snapshot or interrupt it with send_keys C-c."""
+    """Run a shell command at the SSH session's prompt (not in vim, a REPL...) and return its output
+    and exit status; the shell keeps cd and variables. Still running at the timeout: see `detail`."""
     return await ssh.send_command(id, command, timeout)
 
 
@@ -93,8 +89,7 @@ async def ssh_write_file(
     encoding: Encoding = "text",
     append: Annotated[bool, Field(description="Add to the end of the file instead of replacing it.")] = False,
 ) -> SshFileWritten:
-    """Write a remote file exactly (checked by sha256 on the remote side), up to the hub's size limit.
-    A replaced file is swapped in atomically (a temporary file renamed over it)."""
+    """Write a remote file exactly (sha256-checked there, replaced atomically), up to the hub's limit."""
     if encoding == "base64":
         try:
             data = base64.b64decode(content, validate=True)

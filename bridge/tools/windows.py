@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from bridge import tmux
+from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.schemas import (
     Changed,
@@ -58,3 +61,27 @@ async def select_layout(window: WindowTarget, layout: Layout) -> Changed:
     """Arrange the panes of a window in one of tmux's preset layouts."""
     await tmux.select_layout(window, layout)
     return Changed(detail=f"window {window} uses layout {layout}")
+
+
+@hub_tool("mutating", title="Move a window to a session")
+async def move_window(
+    window: WindowTarget,
+    session: SessionTarget,
+    index: Annotated[int | None, Field(ge=0, le=9999, description="Default: the first free index.")] = None,
+) -> Changed:
+    """Move a window (with its panes and programs) to another session, or another index in its own."""
+    await tmux.move_window(window, session, index)
+    return Changed(detail=f"window {window} moved to {session}")
+
+
+@hub_tool("mutating", title="Resize a window", idempotent=True)
+async def resize_window(
+    window: WindowTarget,
+    width: Annotated[int | None, Field(ge=10, le=1000)] = None,
+    height: Annotated[int | None, Field(ge=5, le=500)] = None,
+) -> Changed:
+    """Set a window's size in cells (e.g. to fit a phone's screen); it then stays that size."""
+    if width is None and height is None:
+        raise BridgeError("give width and/or height: nothing to change")
+    await tmux.resize_window(window, width, height)
+    return Changed(detail=f"window {window} resized")

@@ -10,12 +10,15 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 READONLY = {
     "tmux_list_sessions", "list_windows", "list_panes", "capture_pane", "tmux_get_summary",
     "capture_since", "search_panes", "wait_for_text", "wait_for_idle", "show_environment", "agent_state",
+    "call_read_tools_batch", "snapshot_pane", "get_info", "show_option", "wait_for_channel", "read_pipe",
 }  # fmt: skip
 MUTATING = {
     "tmux_send_prompt", "send_keys", "run_command", "create_session", "create_window", "split_window",
     "rename_session", "rename_window", "select_layout", "resize_pane", "answer_dialog", "ask",
+    "select_pane", "swap_pane", "move_window", "resize_window", "set_pane_title", "copy_mode", "set_option",
+    "set_environment", "signal_channel", "pipe_pane", "send_keys_batch",
 }  # fmt: skip
-DESTRUCTIVE = {"kill_session", "kill_window", "kill_pane"}
+DESTRUCTIVE = {"kill_session", "kill_window", "kill_pane", "respawn_pane"}
 
 
 async def tool_names(hub, token) -> dict[str, Any]:
