@@ -23,7 +23,7 @@ BLOCK = 4096
 
 
 def _log(pane_id: str) -> Path:
-    return Path(settings.DATA_DIR) / "pipes" / f"pane-{pane_id.lstrip('%')}.log"
+    return Path(settings.TMUXHUB_DATA_DIR) / "pipes" / f"pane-{pane_id.lstrip('%')}.log"
 
 
 async def _state(pane: str) -> tuple[str, bool, Path]:
