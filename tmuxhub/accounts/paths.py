@@ -1,8 +1,8 @@
 """The public paths of the authorization server, in one place.
 
-`urls.py` mounts exactly these, and the rate-limit middleware imports `PUBLIC_AUTH_PATHS` so that
-OAuth/MCP discovery probes (Claude fetches them on every connection) are never counted against a
-client. The OAuth endpoints below are public too but do real work, so they stay subject to the
+`urls.py` mounts exactly these, and the ASGI entry (`tmuxhub/asgi.py`) hands `is_public_auth_path`
+to the rate-limit middleware so that OAuth/MCP discovery probes (Claude fetches them on every
+connection) get the discovery limit, not the anonymous one. The OAuth endpoints below are public too but do real work, so they stay subject to the
 limiter (and `/register` has its own per-IP limit besides).
 """
 
