@@ -2,8 +2,9 @@
 
 `urls.py` mounts exactly these, and the ASGI entry (`tmuxhub/asgi.py`) hands `is_public_auth_path`
 to the rate-limit middleware so that OAuth/MCP discovery probes (Claude fetches them on every
-connection) get the discovery limit, not the anonymous one. The OAuth endpoints below are public too but do real work, so they stay subject to the
-limiter (and `/register` has its own per-IP limit besides).
+connection) get the discovery limit, not the anonymous one. The OAuth endpoints below are public
+too but do real work, so they stay subject to the limiter (and `/register` has its own per-IP limit
+besides).
 """
 
 from __future__ import annotations
