@@ -4,6 +4,7 @@
 for the tools of that request (`current_caller()`), and uses its tier to hide and refuse tools.
 A caller's ceiling is the lower of the server's `TMUXHUB_SAFETY_TIER` and their allow-list tier,
 which the token verifier (`tmuxhub.accounts.verifier`) reads with the token: no query per call.
+`call_inner` lets a tool call others as the same caller (`call_read_tools_batch`).
 """
 
 from __future__ import annotations

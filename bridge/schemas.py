@@ -1,8 +1,9 @@
-"""Typed inputs and outputs of the tmux tools.
+"""Typed inputs and outputs of the tmux and SSH tools.
 
-Targets and names are checked here, at the boundary, by strict patterns: nothing that could be read
-as a tmux format (`#{...}`, `#(...)`) or an option (`-x`) reaches tmux. Each check's message says what
-a valid value looks like, because the model reading it has to fix its call.
+Targets, names, SSH hosts, users and paths are checked here, at the boundary, by strict patterns
+matched in full: nothing that could be read as a tmux format (`#{...}`, `#(...)`), an option (`-x`)
+or a second line reaches tmux or ssh. Each check's message says what a valid value looks like,
+because the model reading it has to fix its call.
 """
 
 from __future__ import annotations

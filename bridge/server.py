@@ -2,7 +2,8 @@
 
 `HubServer` is where every tool call passes: it resolves the caller (`bridge.context`), hides and
 refuses tools above their tier, accepts real clients' argument quirks, turns errors into tool
-errors that say what to fix, and writes the audit log.
+errors that say what to fix, and writes the audit log (one row per call, batched calls included).
+tools/list goes out without the schema noise pydantic adds (`lean`): it is paid in every conversation.
 """
 
 from __future__ import annotations
