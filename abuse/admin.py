@@ -67,7 +67,7 @@ class OffenderAdmin(admin.ModelAdmin):
     known_good_networks: frozenset[str] = frozenset()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offender]:
-        return super().get_queryset(request).select_related("enrichment")
+        return super().get_queryset(request).select_related("enrichment").prefetch_related("reason_rows")
 
     @admin.display(description="status", ordering="status")
     def status_chip(self, obj: Offender) -> str:
@@ -147,7 +147,7 @@ class OffenderAdmin(admin.ModelAdmin):
                 ],
                 "review_comment": build_comment(offender),
                 "review_known_good": knowngood.KNOWN_GOOD if knowngood.is_known_good(offender.ip) else "",
-                "review_reasons": [(Reason(r).label, n) for r, n in offender.reason_counts().items() if n],
+                "review_reasons": [(Reason.label_of(r), n) for r, n in offender.reason_counts().items() if n],
                 "review_reports": offender.reports.all()[:5],
                 "review_actions": [
                     (name, action[2], *_look(name, offender))

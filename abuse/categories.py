@@ -1,14 +1,19 @@
-"""Why a request was refused, and which AbuseIPDB categories that evidence supports.
+"""The abuse rules: why a request was refused, and which AbuseIPDB categories that evidence supports.
 
-The ids are AbuseIPDB's own (https://www.abuseipdb.com/categories); this is the only place they live.
+Each rule is one member of `Reason`: its stored name, its label, its AbuseIPDB category ids and the
+setting holding its ban threshold (empty for refusals that are not strikes); members are declared most
+specific first, which is the order of a report's categories. Counts per reason are rows
+(`abuse.models.ReasonCount`), so a new rule is one member here and no migration. The ids are AbuseIPDB's
+own (https://www.abuseipdb.com/categories); this is the only place they live.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 
-from django.db import models
+from django.conf import settings
 
 PORT_SCAN = 14
 HACKING = 15
@@ -17,21 +22,42 @@ BAD_WEB_BOT = 19
 WEB_APP_ATTACK = 21
 
 
-class Reason(models.TextChoices):
-    THROTTLED = "throttled", "over the rate limit"
-    BANNED = "banned", "refused while banned"
-    EXPLOIT = "exploit", "probed an exploit path"
-    NOT_FOUND = "not_found", "too many 404s (scanning)"
-    AUTH_FAILURE = "auth_failure", "too many failed authentications"
+class Reason(StrEnum):
+    _value_: str
+    label: str
+    categories: tuple[int, ...]
+    threshold_setting: str
 
+    EXPLOIT = "exploit", "probed an exploit path", (WEB_APP_ATTACK, HACKING), "ABUSE_MAX_EXPLOIT"
+    AUTH_FAILURE = (
+        "auth_failure",
+        "too many failed authentications",
+        (BRUTE_FORCE,),
+        "ABUSE_MAX_AUTH_FAILURES",
+    )
+    NOT_FOUND = "not_found", "too many 404s (scanning)", (BAD_WEB_BOT, PORT_SCAN), "ABUSE_MAX_404"
+    THROTTLED = "throttled", "over the rate limit", (BAD_WEB_BOT,), ""
+    BANNED = "banned", "refused while banned", (BAD_WEB_BOT,), ""
 
-CATEGORIES_BY_REASON: dict[str, tuple[int, ...]] = {
-    Reason.EXPLOIT: (WEB_APP_ATTACK, HACKING),
-    Reason.NOT_FOUND: (BAD_WEB_BOT, PORT_SCAN),
-    Reason.AUTH_FAILURE: (BRUTE_FORCE,),
-    Reason.THROTTLED: (BAD_WEB_BOT,),
-    Reason.BANNED: (BAD_WEB_BOT,),
-}
+    def __new__(cls, value: str, label: str, categories: tuple[int, ...], threshold_setting: str) -> Reason:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.categories = categories
+        member.threshold_setting = threshold_setting
+        return member
+
+    @property
+    def threshold(self) -> int | None:
+        """Strikes within ABUSE_STRIKE_WINDOW that ban the IP, from this rule's setting."""
+        return int(getattr(settings, self.threshold_setting)) if self.threshold_setting else None
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored reason, or the stored name itself for a rule that no longer exists."""
+        member = cls._value2member_map_.get(value)
+        return member.label if isinstance(member, Reason) else value
+
 
 # Paths no client of tmuxhub ever asks for: CMS logins, leaked dotfiles, known RCE endpoints.
 EXPLOIT_PATH = re.compile(
@@ -56,9 +82,9 @@ def categories_for(reason_counts: Mapping[str, int], sample_paths: Iterable[str]
     if any(is_exploit_path(path) for path in sample_paths):
         reasons.add(Reason.EXPLOIT)
     ids: list[int] = []
-    for reason in (Reason.EXPLOIT, Reason.AUTH_FAILURE, Reason.NOT_FOUND, Reason.THROTTLED, Reason.BANNED):
+    for reason in Reason:
         if reason in reasons:
-            ids.extend(i for i in CATEGORIES_BY_REASON[reason] if i not in ids)
+            ids.extend(i for i in reason.categories if i not in ids)
     return ids or [BAD_WEB_BOT]
 
 

@@ -25,18 +25,11 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .categories import Reason
-from .models import Offender, RefusalDay, RequestSample
+from .models import Offender, ReasonCount, RefusalDay, RequestSample
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-REASON_FIELDS = {
-    Reason.THROTTLED: "throttled_hits",
-    Reason.BANNED: "banned_hits",
-    Reason.EXPLOIT: "exploit_hits",
-    Reason.NOT_FOUND: "not_found_hits",
-    Reason.AUTH_FAILURE: "auth_failures",
-}
 CHUNK = 100
 SHUTDOWN_FLUSH_ATTEMPTS = 5
 
@@ -192,10 +185,10 @@ def _write_chunk(chunk: dict[str, Tally]) -> None:
             default=F("status"),
         ),
     }
-    for reason, field_name in REASON_FIELDS.items():
-        counts = {ip: t.reasons[reason] for ip, t in chunk.items() if t.reasons[reason]}
-        if counts:
-            updates[field_name] = F(field_name) + per_ip(counts)
+    # The offenders' rows are locked (above): no other flush adds to their counts in between.
+    ReasonCount.add(
+        {(rows[ip]["id"], reason): n for ip, tally in chunk.items() for reason, n in tally.reasons.items()}
+    )
 
     samples = []
     kept: dict[str, int] = {}

@@ -57,11 +57,6 @@ class Offender(models.Model):
     ip = models.GenericIPAddressField(unique=True, unpack_ipv4=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     hits = models.PositiveBigIntegerField(default=0, help_text="429 answers given to this IP, exactly.")
-    throttled_hits = models.PositiveBigIntegerField(default=0)
-    banned_hits = models.PositiveBigIntegerField(default=0)
-    exploit_hits = models.PositiveBigIntegerField(default=0)
-    not_found_hits = models.PositiveBigIntegerField(default=0)
-    auth_failures = models.PositiveBigIntegerField(default=0)
     sample_count = models.PositiveIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
@@ -99,17 +94,50 @@ class Offender(models.Model):
         return Offender.Status.NOT_REPORTABLE if unreportable_reason(ip) else Offender.Status.PENDING
 
     def reason_counts(self) -> dict[str, int]:
-        return {
-            Reason.THROTTLED: self.throttled_hits,
-            Reason.BANNED: self.banned_hits,
-            Reason.EXPLOIT: self.exploit_hits,
-            Reason.NOT_FOUND: self.not_found_hits,
-            Reason.AUTH_FAILURE: self.auth_failures,
-        }
+        """Events per rule (`abuse.categories.Reason`), in the rules' order; uses a prefetch of
+        `reason_rows` when there is one."""
+        counts = {row.reason: row.count for row in self.reason_rows.all()}
+        return {reason: counts.pop(reason) for reason in Reason if reason in counts} | counts
 
     def last_sent_report(self) -> Report | None:
         """Read from the database, so every worker agrees on the 15-minute rule."""
         return self.reports.filter(state=Report.State.SENT).order_by("-reported_at").first()
+
+
+class ReasonCount(models.Model):
+    """How many events of one rule (`abuse.categories.Reason`) an offender caused, exactly. Rows, not
+    columns: a new rule needs no migration."""
+
+    offender = models.ForeignKey(Offender, on_delete=models.CASCADE, related_name="reason_rows")
+    reason = models.CharField(max_length=32)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("offender", "reason"), name="abuse_one_count_per_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offender_id} {self.reason}: {self.count}"
+
+    @staticmethod
+    def add(counts: Mapping[tuple[int, str], int]) -> None:
+        """Add `counts` ((offender id, reason) -> n). Exact under concurrency when the caller holds the
+        offenders' row locks (the collector does): one statement per reason, not per offender."""
+        counts = {key: n for key, n in counts.items() if n}
+        ReasonCount.objects.bulk_create(
+            [ReasonCount(offender_id=offender_id, reason=reason) for offender_id, reason in counts],
+            ignore_conflicts=True,
+        )
+        for reason in {reason for _, reason in counts}:
+            per_offender = {offender_id: n for (offender_id, r), n in counts.items() if r == reason}
+            ReasonCount.objects.filter(reason=reason, offender_id__in=list(per_offender)).update(
+                count=models.F("count")
+                + models.Case(
+                    *(models.When(offender_id=pk, then=models.Value(n)) for pk, n in per_offender.items()),
+                    default=models.Value(0),
+                )
+            )
 
 
 class RequestSample(models.Model):
@@ -120,7 +148,7 @@ class RequestSample(models.Model):
     method = models.CharField(max_length=16)
     path = models.CharField(max_length=512)
     user_agent = models.CharField(max_length=256, blank=True)
-    reason = models.CharField(max_length=16, choices=[(r.value, r.label) for r in Reason])
+    reason = models.CharField(max_length=32, help_text="An abuse.categories.Reason.")
 
     class Meta:
         ordering = ("at",)

@@ -44,7 +44,7 @@ class AlreadySent(ReportRefused):
 
 
 def build_comment(offender: Offender) -> str:
-    counts = ", ".join(f"{n} {Reason(r).label}" for r, n in offender.reason_counts().items() if n)
+    counts = ", ".join(f"{n} {Reason.label_of(r)}" for r, n in offender.reason_counts().items() if n)
     paths = sorted({s.path for s in offender.samples.all()[:20]})
     comment = (
         f"tmuxhub: {offender.hits} requests refused (HTTP 429) from "

@@ -64,7 +64,11 @@ class SendResult(BaseModel):
 
 
 def _summaries(status: str) -> OffenderList:
-    rows = Offender.objects.filter(status=status).select_related("enrichment").prefetch_related("samples")
+    rows = (
+        Offender.objects.filter(status=status)
+        .select_related("enrichment")
+        .prefetch_related("samples", "reason_rows")
+    )
     total = rows.count()
     offenders = []
     for offender in rows[:LIST_LIMIT]:

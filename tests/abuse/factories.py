@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from abuse.categories import Reason
-from abuse.models import Enrichment, Offender, RequestSample
+from abuse.models import Enrichment, Offender, ReasonCount, RequestSample
 
 
 def offender(
@@ -18,12 +18,11 @@ def offender(
         ip=ip,
         status=status,
         hits=42,
-        banned_hits=41,
-        exploit_hits=1,
         sample_count=2,
         first_seen=last - timedelta(minutes=5),
         last_seen=last,
     )
+    ReasonCount.add({(row.pk, Reason.BANNED): 41, (row.pk, Reason.EXPLOIT): 1})
     for path in ("/wp-login.php", "/.env"):
         RequestSample.objects.create(
             offender=row, at=last, method="GET", path=path, user_agent="zgrab/0.x", reason=Reason.BANNED

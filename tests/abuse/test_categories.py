@@ -40,3 +40,22 @@ def test_hub_paths_are_not_exploit_paths() -> None:
         assert not is_exploit_path(path)
     for path in ("/.env", "/.git/config", "/cgi-bin/luci", "/x/../../etc/passwd", "/index.php"):
         assert is_exploit_path(path)
+
+
+def test_each_rule_is_one_declaration_with_abuseipdb_ids_and_a_real_threshold_setting(settings) -> None:
+    from abuse.categories import CATEGORY_NAMES
+
+    for reason in Reason:
+        assert reason.label and reason.categories and set(reason.categories) <= set(CATEGORY_NAMES)
+        if reason.threshold_setting:
+            assert reason.threshold == getattr(settings, reason.threshold_setting)
+    settings.ABUSE_MAX_404 = 7
+    assert Reason.NOT_FOUND.threshold == 7 and Reason.THROTTLED.threshold is None
+    # Declaration order is priority: the most specific evidence's categories come first.
+    assert categories_for(dict.fromkeys(Reason, 1)) == [21, 15, 18, 19, 14]
+
+
+def test_a_reason_whose_rule_is_gone_still_reads() -> None:
+    assert Reason.label_of("banned") == "refused while banned"
+    assert Reason.label_of("retired_rule") == "retired_rule"
+    assert categories_for({"retired_rule": 3}) == [19]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from abuse.models import Offender, RequestSample
+from abuse.models import Offender, ReasonCount, RequestSample
 from bench.flood import client_ips, flood
 from tests.hub import start_hub
 
@@ -52,7 +52,9 @@ def test_every_refused_request_is_counted_exactly(
     assert result.retry_after_missing == 0
     hits = dict(Offender.objects.filter(ip__in=ips).values_list("ip", "hits"))
     assert hits == {ip: REQUESTS_PER_IP - 1 for ip in ips}, log[-3000:]
-    assert sum(Offender.objects.filter(ip__in=ips).values_list("throttled_hits", flat=True)) == result.refused
+    throttled = ReasonCount.objects.filter(offender__ip__in=ips, reason="throttled")
+    assert dict(throttled.values_list("offender__ip", "count")) == hits
+    assert not ReasonCount.objects.filter(offender__ip__in=ips).exclude(reason="throttled").exists()
     # Samples are bounded, counts are not.
     assert RequestSample.objects.filter(offender__ip=ips[0]).count() == 4
     assert max(Offender.objects.filter(ip__in=ips).values_list("sample_count", flat=True)) == 4

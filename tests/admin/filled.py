@@ -11,7 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from abuse.categories import Reason
-from abuse.models import Enrichment, Offender, RefusalDay, Report, RequestSample
+from abuse.models import Enrichment, Offender, ReasonCount, RefusalDay, Report, RequestSample
 from bridge.models import ToolCall
 from tmuxhub.accounts.models import AllowedGitHubUser
 
@@ -89,14 +89,17 @@ def fill(offenders: int = 67, tool_calls: int = 80, seed: int = 17) -> None:
             else f"{45 + index % 150}.{index * 7 % 250}.3.{index}",
             status=statuses[index % len(statuses)],
             hits=exploit + banned + not_found + 10,
-            throttled_hits=10,
-            banned_hits=banned,
-            exploit_hits=exploit,
-            not_found_hits=not_found,
             sample_count=3,
             first_seen=last - timedelta(hours=rng.randint(1, 72)),
             last_seen=last,
         )
+        counts = {
+            Reason.THROTTLED: 10,
+            Reason.BANNED: banned,
+            Reason.EXPLOIT: exploit,
+            Reason.NOT_FOUND: not_found,
+        }
+        ReasonCount.add({(row.pk, reason): n for reason, n in counts.items()})
         for sample in range(3):
             RequestSample.objects.create(
                 offender=row,

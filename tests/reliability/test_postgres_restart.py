@@ -76,11 +76,13 @@ async def test_a_restart_under_traffic_fails_calls_cleanly_and_loses_no_count(
     assert "Traceback" not in httpx.get(f"{hub.url}/healthz", timeout=10).text
 
     def counted() -> bool:
-        rows = own_postgres.query("SELECT hits, throttled_hits FROM abuse_offender WHERE ip = %s", FLOODER)
+        rows = own_postgres.query("SELECT hits FROM abuse_offender WHERE ip = %s", FLOODER)
         return bool(rows) and rows[0][0] == refused
 
     wait_until(counted, timeout=10)
     rows = own_postgres.query(
-        "SELECT hits, throttled_hits, banned_hits FROM abuse_offender WHERE ip = %s", FLOODER
+        "SELECT r.reason, r.count FROM abuse_reasoncount r JOIN abuse_offender o ON o.id = r.offender_id"
+        " WHERE o.ip = %s",
+        FLOODER,
     )
-    assert rows == [(refused, refused, 0)], (rows, refused)
+    assert rows == [("throttled", refused)], (rows, refused)

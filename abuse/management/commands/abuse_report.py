@@ -84,7 +84,11 @@ class Command(BaseCommand):
                 )
             self.stdout.write(self._snippet(options["register"]), ending="")
             return
-        staged = Offender.objects.filter(status=Offender.Status.STAGED).select_related("enrichment")
+        staged = (
+            Offender.objects.filter(status=Offender.Status.STAGED)
+            .select_related("enrichment")
+            .prefetch_related("reason_rows")
+        )
         if options["complete"]:
             self.stdout.write("\n".join(staged.values_list("ip", flat=True)))
         elif options["list"]:
