@@ -53,10 +53,16 @@ class Reason(StrEnum):
         return int(getattr(settings, self.threshold_setting)) if self.threshold_setting else None
 
     @classmethod
+    def of(cls, value: str) -> Reason | None:
+        """The rule of a stored reason; None for a rule that no longer exists."""
+        member = cls._value2member_map_.get(value)
+        return member if isinstance(member, Reason) else None
+
+    @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a stored reason, or the stored name itself for a rule that no longer exists."""
-        member = cls._value2member_map_.get(value)
-        return member.label if isinstance(member, Reason) else value
+        rule = cls.of(value)
+        return rule.label if rule else value
 
 
 # Paths no client of tmuxhub ever asks for: CMS logins, leaked dotfiles, known RCE endpoints.

@@ -75,7 +75,7 @@ def test_a_staff_session_is_never_refused_nor_recorded(limited_hub, new_ip, make
     assert fetch(limited_hub, "/wp-login.php", owner, Cookie=cookie).status_code != 429
     flushed_after(limited_hub, new_ip)
     row = Offender.objects.get(ip=owner)
-    assert (row.exploit_hits, row.banned_hits, row.not_found_hits, row.hits) == (1, 1, 0, 2)
+    assert (row.reason_counts(), row.hits) == ({"exploit": 1, "banned": 1}, 2)
     assert KnownGood.objects.filter(network=owner).exists()
 
 
@@ -97,11 +97,11 @@ def test_known_good_addresses_are_never_staged_or_reported(
 def test_one_stray_request_is_counted_but_not_staged(limited_hub, new_ip) -> None:
     ip = new_ip()
     assert fetch(limited_hub, "/.env", ip).status_code == 429  # one cross-site <img>
-    row = wait_for(lambda: Offender.objects.filter(ip=ip, exploit_hits=1).first())
+    row = wait_for(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="exploit").first())
     assert row is not None and "1 recorded request" in enrich(row.pk, force=True)
     assert Offender.objects.get(pk=row.pk).status == Offender.Status.PENDING
     assert fetch(limited_hub, "/healthz", ip).status_code == 429
-    row = wait_for(lambda: Offender.objects.filter(ip=ip, banned_hits=1).first())
+    row = wait_for(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="banned").first())
     assert row is not None and staging_refusal(row) is None  # a second request: it may be staged
 
 
@@ -133,7 +133,7 @@ def test_ipv6_addresses_of_one_64_share_a_throttle_and_a_ban(limited_hub) -> Non
     answers = [fetch(limited_hub, "/healthz", f"{net}::{n}").status_code for n in range(1, 7)]
     assert answers[:5].count(429) == 0 and answers[5] == 429
     # What is recorded (and would be reported) is the address seen, not the network.
-    assert wait_for(lambda: Offender.objects.filter(ip=f"{net}::6", throttled_hits=1).exists())
+    assert wait_for(lambda: Offender.objects.filter(ip=f"{net}::6", reason_rows__reason="throttled").exists())
 
     site = _network().rsplit(":", 1)[0]
     assert fetch(limited_hub, "/.env", f"{site}:1::1").status_code == 429
