@@ -1,4 +1,5 @@
-"""The tmux tools, one module per object they act on; importing this package declares them all."""
+"""The tools, one module per object (panes, windows, sessions, ssh) or concern (keyboard, waits, batch,
+channels, options, pipes, agent); importing this package declares them all."""
 
 from . import (  # noqa: F401
     agent,
