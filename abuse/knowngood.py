@@ -3,8 +3,9 @@
 Anyone can make a browser or a shared egress address (Claude's connector traffic comes from
 Anthropic's) hit an exploit path or send a junk token, so evidence against such an address proves
 nothing. The rate limiter notes each trusted request's rate key here (a dict lookup on the request
-path; the write happens in the background, at most once per key per `REFRESH_SECONDS`), and the
-pipeline asks before staging or reporting:
+path; the write happens in the background, at most once per key per `REFRESH_SECONDS`). It then
+never bans nor strikes a known-good address (`policy.plan`; other processes learn it from the
+database within `ABUSE_ALLOWLIST_REFRESH_SECONDS`), and the pipeline asks before staging or reporting:
 
 - `staging_refusal`: known good, or fewer than `ABUSE_STAGE_MIN_REQUESTS` recorded requests (one
   cross-site `<img src="/.env">` is one request): the offender stays pending, unreported.
@@ -44,6 +45,11 @@ class KnownGoodRecorder:
         self.noted: dict[str, float] = {}  # rate key -> when last queued (monotonic)
         self.pending: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+
+    def __contains__(self, key: str) -> bool:
+        """Seen with trusted credentials by this process lately (before the database says so)."""
+        seen = self.noted.get(key)
+        return seen is not None and time.monotonic() - seen < settings.ABUSE_KNOWN_GOOD_DAYS * 86400
 
     def saw(self, key: str) -> None:
         now = time.monotonic()

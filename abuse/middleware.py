@@ -35,7 +35,7 @@ from .clientip import (
 )
 from .collector import Collector, run_in_db_thread
 from .credentials import Credentials, VerifyToken
-from .knowngood import KnownGoodRecorder
+from .knowngood import KnownGoodRecorder, recent_networks
 from .limiter import Limiter
 from .policy import Bearer, Limits, Plan, decide, decide_404, plan, strike_ask
 
@@ -60,6 +60,7 @@ class RateLimitMiddleware:
         self.collector: Collector | None = None
         self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
         self.allowlist: frozenset[str] = frozenset()
+        self.known_good_networks: frozenset[str] = frozenset()  # from the database, with the allow-list
         self.allowlist_checked = 0.0
         self.server_rewrites: bool | None = None  # checked on the first lifespan or HTTP call
 
@@ -111,6 +112,7 @@ class RateLimitMiddleware:
             staff_id=staff_id,
             discovery=self.is_discovery(path),
             static=path.startswith(self.static_prefix) or path in STATIC_PATHS,
+            known_good=key in self.known_good_networks or key in self.known_good,
         )
         verdict = decide(request, await self.limiter.count(request))
         self.limiter.remember(request.ask, verdict)
@@ -157,7 +159,7 @@ class RateLimitMiddleware:
             return
         self.allowlist_checked = now
         try:
-            self.allowlist = await run_in_db_thread(_load_allowlist)
+            self.allowlist, self.known_good_networks = await run_in_db_thread(_load_lists)
         except Exception:
             log.exception("rate limiter: could not read the allow-list; keeping the previous one")
 
@@ -175,13 +177,15 @@ class RateLimitMiddleware:
         )
 
 
-def _load_allowlist() -> frozenset[str]:
+def _load_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """The allow-listed addresses, and the known-good rate keys."""
     from django.db import close_old_connections
 
     from .models import Offender
 
     close_old_connections()
-    return frozenset(Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True))
+    allowed = Offender.objects.filter(status=Offender.Status.ALLOWLISTED).values_list("ip", flat=True)
+    return frozenset(allowed), recent_networks()
 
 
 async def _call_watching_status(app: Any, scope: Scope, receive: Receive, send: Send) -> int:

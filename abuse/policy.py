@@ -8,6 +8,8 @@ what the counts mean. No I/O here: `limiter.py` counts, `middleware.py` answers.
 - Scanning signals are strikes: an exploit path, a bad bearer token, and (after the answer) a 404.
   At a rule's limit within the strike window the IP is banned for `ABUSE_BAN_SECONDS`; each
   further strike extends the ban. Discovery and static requests never strike for a 404.
+- A known-good address (one that showed a valid token or staff session lately, `knowngood.py`) is
+  never banned nor struck: only its anonymous budget applies.
 """
 
 from __future__ import annotations
@@ -109,8 +111,12 @@ def plan(
     staff_id: str = "",
     discovery: bool = False,
     static: bool = False,
+    known_good: bool = False,
 ) -> Plan:
-    """The lane and counts of a request. `token_id`/`staff_id`: hashes of a valid credential."""
+    """The lane and counts of a request. `token_id`/`staff_id`: hashes of a valid credential;
+    `known_good`: the address showed one lately, so it is neither banned nor struck (a stranger's
+    cross-site request or junk connector must not lock the owner, or Claude's egress, out of logging
+    in or refreshing tokens); its anonymous requests still spend the anonymous budget."""
     if bearer is Bearer.VALID and token_id:
         lane, subject = Lane.TOKEN, token_id
     elif staff_id:
@@ -122,9 +128,10 @@ def plan(
     else:
         lane, subject = Lane.ANONYMOUS, rate_key
     limit, window = limits.budget(lane)
-    ask = Ask(subject="" if lane.trusted else rate_key, bucket=f"{lane}:{subject}", window=window)
+    scans = not lane.trusted and not known_good  # its ban is read, its scanning struck
+    ask = Ask(subject=rate_key if scans else "", bucket=f"{lane}:{subject}", window=window)
     strike = ""
-    if not lane.trusted and lane is not Lane.DISCOVERY:
+    if scans and lane is not Lane.DISCOVERY:
         if is_exploit_path(path):
             strike = Reason.EXPLOIT
         elif bearer is Bearer.INVALID:
@@ -164,11 +171,11 @@ def decide(plan: Plan, counts: Counts) -> Verdict:
         return Verdict(True)
     if ask.strike and counts.strikes >= ask.strike_limit:
         return Verdict(False, ask.ban_seconds, record=ask.strike, banned=True)
-    if counts.banned_for > 0:
+    if ask.subject and counts.banned_for > 0:
         return Verdict(False, counts.banned_for, record=Reason.BANNED, banned=True)
     if counts.count > limit:
         return Verdict(False, counts.reset_in, record=Reason.THROTTLED)
-    return Verdict(True, watch_404=lane is Lane.ANONYMOUS)
+    return Verdict(True, watch_404=lane is Lane.ANONYMOUS and bool(ask.subject))
 
 
 def decide_404(ask: Ask, strikes: int) -> Verdict:

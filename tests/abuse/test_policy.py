@@ -66,6 +66,14 @@ def test_a_bad_bearer_strikes_and_bans_at_the_third() -> None:
     assert decide(request, counts(strikes=3)).record == Reason.AUTH_FAILURE
 
 
+def test_a_known_good_address_is_neither_banned_nor_struck_but_still_throttled() -> None:
+    request = plan("/.env", KEY, LIMITS, bearer=Bearer.INVALID, token_id="x" * 64, known_good=True)
+    assert request.lane is Lane.ANONYMOUS and request.ask.subject == "" and not request.ask.strike
+    passed = decide(request, counts(banned_for=3000, count=5))
+    assert passed.allow and not passed.watch_404
+    assert decide(request, counts(count=6)).record == Reason.THROTTLED
+
+
 def test_banned_then_throttled_in_that_order() -> None:
     request = plan("/healthz", KEY, LIMITS, bearer=Bearer.NONE)
     banned = decide(request, counts(banned_for=10.5, count=99))

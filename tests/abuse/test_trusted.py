@@ -79,6 +79,20 @@ def test_a_staff_session_is_never_refused_nor_recorded(limited_hub, new_ip, make
     assert KnownGood.objects.filter(network=owner).exists()
 
 
+def test_a_strangers_request_cannot_ban_a_known_good_address(
+    limited_hub, new_ip, make_user, make_token
+) -> None:
+    token = make_token(make_user("claude"), resource=limited_hub.mcp_url)
+    egress = new_ip()
+    assert get(limited_hub, "/healthz", egress, token=token).status_code != 429
+    assert wait_for(lambda: KnownGood.objects.filter(network=egress).exists())
+    # Made to fetch /.env, or a junk connector beside the real one: no ban on the shared address,
+    # so anonymous requests from it (a token refresh at /token, the owner's login) still get through.
+    assert get(limited_hub, "/.env", egress).status_code == 404
+    assert [get(limited_hub, "/mcp", egress, token=f"junk-{n}").status_code for n in range(3)] == [401] * 3
+    assert get(limited_hub, "/healthz", egress).status_code != 429
+
+
 def test_known_good_addresses_are_never_staged_or_reported(
     limited_hub, new_ip, make_user, make_token, settings
 ) -> None:
