@@ -46,6 +46,10 @@ async def look(pane: str) -> AgentScreen:
 def _lock_path(pane_id: str) -> Path:
     folder = Path(tempfile.gettempdir()) / f"tmuxhub-locks-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
+    if folder.is_symlink() or folder.stat().st_uid != os.getuid():
+        raise BridgeError(
+            f"{folder} belongs to someone else; remove it (the hub keeps its prompt locks there)"
+        )
     server = hashlib.sha256(tmux.socket_path().encode()).hexdigest()[:16]
     return folder / f"{server}-{pane_id.lstrip('%')}.lock"
 
@@ -164,7 +168,7 @@ class Sent:
     detail: str
 
 
-async def _make_room(pane: str, replace_draft: bool) -> str | None:
+async def make_room(pane: str, replace_draft: bool) -> str | None:
     """Refuse a dialog or menu; clear a draft when allowed (returned), refuse it otherwise."""
     screen = await look(pane)
     refuse_dialog(screen, pane)
@@ -223,7 +227,7 @@ async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple
     """Type `text` into Claude Code's input box and press Enter, checking the screen first and
     after: the prompt must show up as a turn. Call it holding `pane_lock`. Returns what happened
     and the draft it cleared (if any)."""
-    cleared = await _make_room(pane, replace_draft)
+    cleared = await make_room(pane, replace_draft)
     pasted, notes = prepare(text, mode)
     before = await _Turns.count(pane, pasted)
     await _type(pane, pasted)

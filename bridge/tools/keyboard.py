@@ -75,8 +75,9 @@ async def tmux_send_prompt(
                 pane=pane, submitted=True, verified=sent.verified, attempts=sent.attempts, queued=sent.queued,
                 detail=detail,
             )  # fmt: skip
-        if screen.claude_code:
-            steering.refuse_dialog(screen, pane)
+        if screen.claude_code:  # typing only: the same rules, so nothing merges into a draft
+            await steering.make_room(pane, replace_draft)
+            text, _ = steering.prepare(text, mode)
         return await _type_and_check(pane, text, enter, settle_ms / 1000)
 
 

@@ -21,6 +21,13 @@ def typed(pane, text: str) -> None:
     wait_until(lambda: text in pane_text(pane))
 
 
+def pasted(pane, text: str) -> None:
+    """Paste into the box as the person at the keyboard would (a bracketed paste: no Enter)."""
+    pane.server.cmd("set-buffer", "-b", "person", text)
+    pane.server.cmd("paste-buffer", "-p", "-d", "-b", "person", "-t", pane.pane_id)
+    wait_until(lambda: text.splitlines()[-1] in pane_text(pane))
+
+
 async def test_agent_state_follows_the_live_screens(hub, mcp_token, claude_pane, anthropic):
     pane = claude_pane()
     async with mcp_session(hub, mcp_token) as session:
@@ -94,7 +101,7 @@ async def test_3_two_hubs_sending_at_once_give_two_prompts(hub, other_hub, mcp_t
 
 async def test_4_a_draft_in_the_box_is_not_merged(hub, mcp_token, claude_pane, anthropic):
     pane = claude_pane()
-    typed(pane, "the person's own words")
+    pasted(pane, "the person's own words\nover two lines")
     async with mcp_session(hub, mcp_token) as session:
         error = await call_error(session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "tool text"})
         assert "draft" in error and "the person's own words" in error and "replace_draft" in error
@@ -242,3 +249,41 @@ async def test_shell_mode_left_in_the_box_counts_as_a_draft(hub, mcp_token, clau
     assert out["verified"]
     wait_until(lambda: anthropic.prompts == ["touch x.txt"], timeout=20)
     assert not (tmp_path / "work0" / "x.txt").exists()
+
+
+async def test_a_draft_typed_while_it_works_is_replaced_without_interrupting(
+    hub, mcp_token, claude_pane, anthropic
+):
+    pane = claude_pane()
+    anthropic.hold()
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="a long job")
+        wait_until(anthropic.streaming.is_set, timeout=20)
+        typed(pane, "half typed by the person")
+        out = await call(
+            session, "tmux_send_prompt", pane=pane.pane_id, text="the next job", replace_draft=True
+        )
+        assert out["verified"] and out["queued"], out
+        assert anthropic.streaming.is_set()  # still answering the first prompt: not interrupted
+        anthropic.release()
+
+    wait_until(lambda: anthropic.prompts == ["a long job", "the next job"], timeout=30)
+    assert "Interrupted" not in pane_text(pane)
+
+
+async def test_typing_without_enter_keeps_to_the_same_rules(hub, mcp_token, claude_pane, anthropic):
+    pane = claude_pane()
+    typed(pane, "mine")
+    async with mcp_session(hub, mcp_token) as session:
+        error = await call_error(
+            session, "tmux_send_prompt", {"pane": pane.pane_id, "text": "x", "enter": False}
+        )
+        await call(
+            session, "tmux_send_prompt", pane=pane.pane_id, text="/clear", enter=False, replace_draft=True
+        )
+        wait_until(lambda: " /clear" in pane_text(pane))
+        state = await call(session, "agent_state", pane=pane.pane_id)
+
+    assert "draft" in error
+    assert (state["state"], state["draft"]) == ("draft", "/clear")  # typed after a space: text, not a command
+    assert anthropic.prompts == []
