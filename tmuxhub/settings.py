@@ -1,8 +1,10 @@
 """tmuxhub settings: every value comes from the environment (see `.env.example`).
 
 Defaults are the embedded mode a single person runs on a laptop: SQLite, no Redis (Celery on a
-filesystem broker), DEBUG off. `TMUXHUB_PRODUCTION=1` refuses to start without the variables a
-public deployment cannot do without.
+filesystem broker), DEBUG off. Each setting is named after its variable. Every problem found is
+collected and reported together at the end, in plain words; `TMUXHUB_PRODUCTION=1` adds the checks a
+public deployment needs. Importing this module only reads: folders and the embedded secret key are
+made when Django starts (tmuxhub/datadir.py).
 """
 
 from __future__ import annotations
@@ -204,7 +206,8 @@ if REDIS_URL:
     }
 else:
     _broker_dir = TMUXHUB_DATA_DIR / "celery-broker"  # its folders are made at start (tmuxhub/datadir.py)
-    CELERY_BROKER_URL = "filesystem://"
+    # A hostname kombu does not use, but otherwise warns about at every connection.
+    CELERY_BROKER_URL = "filesystem://localhost/"
     CELERY_BROKER_TRANSPORT = "tmuxhub.celery:EmbeddedTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),

@@ -105,3 +105,5 @@ def test_sigterm_to_serve_stops_web_and_worker_within_5_seconds(tmux_socket: str
 
     assert took < 5, f"serve took {took:.1f}s to stop"
     assert _left_running(family, timeout=1) == []
+    for noise in ("No directory at", "No hostname was supplied", "StreamingHttpResponse", "Traceback"):
+        assert noise not in log.read_text()
