@@ -9,7 +9,9 @@ COPY bridge ./bridge
 COPY abuse ./abuse
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+# Django's start makes its data folder: a throw-away one here, so /app/data stays empty and the user's.
+RUN SECRET_KEY=build-only TMUXHUB_DATA_DIR=/tmp/build-data python manage.py collectstatic --noinput \
+    && rm -rf /tmp/build-data
 RUN useradd --create-home tmuxhub && mkdir -p /app/data && chown tmuxhub /app/data
 USER tmuxhub
 EXPOSE 8000

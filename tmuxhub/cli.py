@@ -68,7 +68,13 @@ def _wait_all(*processes: subprocess.Popen[bytes] | None, timeout: float = STOP_
         process.wait()
 
 
+def _exit_on_sigterm(*_: object) -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
 def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool | None) -> int:
+    # Until the children run, SIGTERM just ends this process (as PID 1 in Docker it would be ignored).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _django_setup()
     from django.conf import settings
 
@@ -83,7 +89,6 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     # The embedded default has no Redis: a worker with beat runs beside the web process so the
     # abuse pipeline still works on a laptop. With Redis, run `tmuxhub worker` and `tmuxhub beat`.
     run_worker = with_worker if with_worker is not None else not settings.REDIS_URL
-    worker = _start(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None
     web_argv = [
         sys.executable,
         "-m",
@@ -104,14 +109,18 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
         str(GRACEFUL_SECONDS),
     ]
     print(f"tmuxhub serving {settings.TMUXHUB_PUBLIC_URL} (listening on {host}:{port})", flush=True)
-    web = _start(web_argv)
-    # `docker stop` and service managers send SIGTERM to this process only: pass it to both children.
-    # The handler only signals; the main thread, already in web.wait(), then sees web exit.
-    signal.signal(signal.SIGTERM, lambda *_: _terminate(web, worker))
+    worker = web = None
     try:
+        worker = _start(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None
+        web = _start(web_argv)
+        # `docker stop` and service managers send SIGTERM to this process only: pass it to both
+        # children. The handler only signals; the main thread, in web.wait(), then sees web exit.
+        signal.signal(signal.SIGTERM, lambda *_: _terminate(web, worker))
         code = web.wait()
     except KeyboardInterrupt:
         code = 130
+    except SystemExit as stop:  # SIGTERM while the children were starting
+        code = int(stop.code or 0)
     _terminate(web, worker)
     _wait_all(web, worker)
     return code
