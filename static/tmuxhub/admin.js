@@ -10,6 +10,21 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
+  // The change lists' bulk actions that cannot be undone ask too (actions are named in the admins).
+  const IRREVERSIBLE = ["submit_reports", "allow_list", "revoke_tokens", "revoke_all_tokens"];
+  const changelist = document.getElementById("changelist-form");
+  if (changelist) {
+    changelist.addEventListener("submit", function (event) {
+      const select = changelist.querySelector("select[name=action]");
+      const option = select && select.selectedOptions[0];
+      const count = changelist.querySelectorAll("input.action-select:checked").length;
+      if (option && IRREVERSIBLE.includes(option.value) && !window.confirm(option.text + ": " + count + " selected?")) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    });
+  }
+
   const view = document.getElementById("pane-text");
   if (!view) return;
   const status = document.getElementById("pane-status");

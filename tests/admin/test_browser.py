@@ -13,6 +13,7 @@ import httpx
 import libtmux
 import pytest
 from django.contrib.auth import get_user_model
+from oauth2_provider.models import AccessToken
 
 from abuse.models import Offender
 from bridge.models import ToolCall
@@ -57,6 +58,15 @@ def _admin_pages(pane: str) -> dict[str, str]:
         "oauth-clients": "/admin/oauth2_provider/application/",
         "live-pane": f"/admin/panes/?target={pane.replace('%', '%25')}",
     }
+
+
+def _answer(dialog: Any, asked: list[str], accept: bool) -> None:
+    """Note a confirmation's question, then answer it."""
+    asked.append(dialog.message)
+    if accept:
+        dialog.accept()
+    else:
+        dialog.dismiss()
 
 
 def _misfits(page: Any, where: str, width: int) -> list[str]:
@@ -148,9 +158,11 @@ def test_a_revoked_token_stops_working_at_once(page: Any, admin_hub: Hub, owner:
     screenshot(page, "people")
     revoke = page.locator("#person-octocat .hub-token button")
 
-    page.once("dialog", lambda dialog: dialog.dismiss())
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: _answer(dialog, asked, accept=False))
     revoke.click()
-    assert page.locator("#person-octocat .hub-token").count() == 1  # asked first; "Cancel" keeps it
+    assert asked == ["End octocat's sign-in through Claude? They will have to log in again."]
+    assert page.locator("#person-octocat .hub-token").count() == 1  # "Cancel" keeps it
     assert mcp_status("access-octocat") != 401
 
     page.once("dialog", lambda dialog: dialog.accept())
@@ -278,3 +290,26 @@ def test_staff_browsing_fast_is_never_throttled(
 
     throttled = [url for status, url in statuses if status == 429]
     assert len(statuses) > len(pages) * 2 and not throttled, throttled[:5]
+
+
+def test_a_bulk_revoke_asks_first_and_returns_to_the_list(page: Any, admin_hub: Hub, owner: Any) -> None:
+    entry, access = person_with_token("octocat", "Claude")
+    log_in(page, admin_hub)
+    page.goto(f"{admin_hub.url}/admin/accounts/allowedgithubuser/")
+    assert "server tier:" in page.locator("#result_list").inner_text()
+    page.check(f"input.action-select[value='{entry.pk}']")
+    page.select_option("select[name=action]", "revoke_tokens")
+
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: _answer(dialog, asked, accept=False))
+    page.click("button[name=index]")
+    assert asked == ["Revoke every token of the selected people (they stay allowed): 1 selected?"]
+    assert AccessToken.objects.filter(pk=access.pk).exists()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.click("button[name=index]")
+
+    assert page.url == f"{admin_hub.url}/admin/accounts/allowedgithubuser/"
+    assert "Revoked 1 access tokens." in page.locator(".messagelist").inner_text()
+    assert not AccessToken.objects.filter(pk=access.pk).exists()

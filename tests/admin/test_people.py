@@ -90,3 +90,21 @@ def test_revoking_all_of_a_person_returns_to_the_people_page(admin_client: Clien
 
     assert response.status_code == 302 and response["Location"] == "/admin/people/"
     assert not get_access_token_model().objects.filter(pk=access.pk).exists()
+
+
+def test_the_client_list_names_who_holds_each_clients_tokens(admin_client: Client) -> None:
+    _, access = person_with_token("octocat", "Claude")
+    person_with_token("hubot", "Claude")
+
+    html = admin_client.get("/admin/oauth2_provider/application/").content.decode()
+
+    assert html.count("octocat") == 1 and html.count("hubot") == 1
+    assert access.application.client_id not in html  # on the client's page, not in the list
+
+
+def test_the_allow_list_names_the_server_tier(admin_client: Client, settings) -> None:
+    person_with_token("octocat", "Claude")
+
+    html = admin_client.get("/admin/accounts/allowedgithubuser/").content.decode()
+
+    assert f"server tier: {dict(TIER_CHOICES)[settings.TMUXHUB_SAFETY_TIER]}" in html

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import AllowedGitHubUser
+from .models import TIER_CHOICES, AllowedGitHubUser
 from .oauth import revoke_user_tokens
 
 
 @admin.register(AllowedGitHubUser)
 class AllowedGitHubUserAdmin(admin.ModelAdmin):
-    list_display = ("github_login", "github_id", "tier", "is_staff", "user", "note", "created_at")
+    list_display = ("github_login", "tools", "is_staff", "user", "note", "created_at")
     list_filter = ("tier", "is_staff")
     search_fields = ("github_login", "note")
     readonly_fields = ("github_id", "user", "created_at")
     actions = ("revoke_tokens",)
+
+    @admin.display(description="tier", ordering="tier")
+    def tools(self, entry: AllowedGitHubUser) -> str:
+        """The tier, and for a blank one which tier the server's setting gives."""
+        if entry.tier:
+            return entry.get_tier_display()
+        return f"server tier: {dict(TIER_CHOICES)[settings.TMUXHUB_SAFETY_TIER]}"
 
     @admin.action(description="Revoke every token of the selected people (they stay allowed)")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[AllowedGitHubUser]) -> None:

@@ -15,16 +15,22 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 
 class ApplicationAdmin(DOTApplicationAdmin):
-    list_display = ("name", "client_id", "registration_source", "created", "live_tokens")
+    # Claude registers a client per connection, all named alike: who holds its tokens tells them
+    # apart better than the 40-character client id (searchable, and on the client's page).
+    list_display = ("name", "people", "registration_source", "created")
     list_filter = ("registration_source", "client_type")
     search_fields = ("name", "client_id")
     actions = ("revoke_all_tokens",)
 
-    @admin.display(description="live access tokens")
-    def live_tokens(self, application: Any) -> int:
-        return int(
-            get_access_token_model().objects.filter(application=application, user__isnull=False).count()
+    @admin.display(description="tokens held by")
+    def people(self, application: Any) -> str:
+        holders = (
+            get_access_token_model()
+            .objects.filter(application=application, user__isnull=False)
+            .values_list("user__username", flat=True)
+            .distinct()
         )
+        return ", ".join(sorted(holders)) or "nobody"
 
     @admin.action(description="Revoke every token of the selected clients")
     def revoke_all_tokens(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
