@@ -118,13 +118,15 @@ class LineMatcher:
 
     Patterns come from callers, so regex matching is bounded in time (the `regex` module's timeout,
     `BUDGET` seconds per call in all): a pathological pattern gets an error instead of pinning a CPU.
-    Callers run `matching` in a worker thread, off the event loop.
+    Callers run a regex's `matching` in a worker thread, off the event loop; a literal pattern
+    (`is_literal`) matches in linear time and may run on the loop.
     """
 
     BUDGET = 1.0
 
     def __init__(self, pattern: str, *, is_regex: bool, ignore_case: bool) -> None:
         flags = regex.IGNORECASE if ignore_case else 0
+        self.is_literal = not is_regex
         try:
             self.compiled = regex.compile(pattern if is_regex else regex.escape(pattern), flags)
         except regex.error as exc:

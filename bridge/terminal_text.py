@@ -29,6 +29,7 @@ _TOKEN = re.compile(
 _INCOMPLETE_MAX = 4096  # an escape sequence longer than this is garbage: dropped, not awaited
 MAX_LINE = 16384  # characters; a longer line is handed out in pieces
 _ROW_MOVES = frozenset("ABEFHJSTdf")  # CSI finals that leave the row (or clear the screen)
+_SCREEN_EDITS = frozenset("@LMPXr")  # insert/delete characters or lines, erase, scrolling region
 _OCTAL = re.compile(rb"\\([0-7]{3})")
 
 
@@ -45,6 +46,9 @@ class TextStream:
         self._carry = ""  # the start of an escape sequence the next chunk completes
         self._cells: list[str] = []
         self._col = 0
+        # Set when the output moved to another row or edited the screen in place: what the screen
+        # shows may then differ from the lines handed out (cleared by the reader, see `bridge/watch.py`).
+        self.drew_in_place = False
 
     @property
     def partial(self) -> str:
@@ -119,7 +123,8 @@ class TextStream:
                 self._cells[: self._col] = " " * min(self._col, len(self._cells))
             else:
                 self._cells = []
-        elif final in _ROW_MOVES:
+        elif final in _ROW_MOVES or final in _SCREEN_EDITS:
+            self.drew_in_place = True
             self._end(lines)
             if final in "Hf" and len(numbers) > 1:
                 self._col = max(1, numbers[1]) - 1

@@ -156,6 +156,13 @@ _watches: dict[tuple[int, tuple[str, ...], str], _SessionWatch] = {}
 _watches_lock = threading.Lock()
 
 
+def waiters(pane_id: str) -> int:
+    """How many waits of this process are watching the pane now (for tests and diagnostics)."""
+    with _watches_lock:
+        watchers = list(_watches.values())
+    return sum(len(w.feeds.get(pane_id, ())) for w in watchers)
+
+
 async def _locate(target: str) -> tuple[str, str]:
     """The pane's id and its session's; BridgeError (tmux's own "can't find pane") when it is gone."""
     pane_id, session_id = await tmux.display(target, "pane_id", "session_id")
@@ -228,6 +235,10 @@ async def watch(target: str) -> AsyncIterator[Feed]:
 async def _matching(matcher: LineMatcher, lines: list[str]) -> list[str]:
     if not lines:
         return []
+    if matcher.is_literal:
+        # Linear and quick: a hop to a worker thread per batch would cost more than the search, and
+        # on a loaded machine each hop waits for the scheduler (waiters fell behind a line a second).
+        return [lines[i] for i in matcher.matching(lines)]
     return [lines[i] for i in await asyncio.to_thread(matcher.matching, lines)]
 
 
@@ -267,7 +278,9 @@ async def _text_from_feed(
                 await feed.recheck()
             lines = stream.feed(batch.data)
             hits = await _matching(matcher, [*lines, stream.partial])
-            screen_due = screen_due or bool(batch.data)
+            # Plain lines the stream has seen whole; only output drawn in place needs the screen.
+            screen_due = screen_due or stream.drew_in_place
+            stream.drew_in_place = False
         now = time.monotonic()
         if not hits and screen_due and now - looked >= SCREEN_EVERY:
             fresh, _ = new_lines(before, await _screen_rows(feed.target))
