@@ -309,7 +309,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=10)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_ONLY_ADMIN_SITE = True
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "tmuxhub.accounts.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "tmuxhub.accounts.ratelimit.login_ip"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False  # no banner on every start (CLI output stays clean)

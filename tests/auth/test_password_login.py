@@ -76,3 +76,14 @@ def test_a_successful_login_clears_the_failures(hub: Hub, owner) -> None:
     assert _attempt(hub, "127.0.0.50", "owner", PASSWORD) == 302
     assert [_attempt(hub, "127.0.0.50", "owner", "wrong") for _ in range(4)] == [200] * 4
     assert _attempt(hub, "127.0.0.50", "owner", PASSWORD) == 302
+
+
+def test_failures_from_one_ipv6_network_count_together_and_no_address_is_none(rf) -> None:
+    import ipaddress
+
+    from tmuxhub.accounts.ratelimit import login_ip
+
+    seen = {login_ip(rf.get("/admin/login/", REMOTE_ADDR=f"2001:db8:1::{n}")) for n in ("5", "9", "beef")}
+    assert len(seen) == 1
+    ipaddress.ip_address(seen.pop() or "")  # a storable address, not a network
+    assert login_ip(rf.get("/admin/login/", REMOTE_ADDR="")) is None

@@ -13,9 +13,16 @@ from tmuxhub.netkey import rate_key
 def client_ip(request: HttpRequest) -> str:
     """The key the caller is counted under: the IP `abuse/clientip.py` decided (the rate-limit
     middleware in front of Django puts it in the ASGI scope, which Django reads as REMOTE_ADDR), an
-    IPv6 one by its network (`tmuxhub.netkey`). Also what django-axes counts password-login failures
-    by (settings `AXES_CLIENT_IP_CALLABLE`)."""
+    IPv6 one by its network (`tmuxhub.netkey`)."""
     return rate_key(str(request.META.get("REMOTE_ADDR") or "unknown"))
+
+
+def login_ip(request: HttpRequest) -> str | None:
+    """What django-axes counts password-login failures by (settings `AXES_CLIENT_IP_CALLABLE`): the
+    same key as an address axes can store (an IPv6 network as its first address), or None when there
+    is no address (a unix-socket peer, Django's test client)."""
+    key = client_ip(request)
+    return None if key == "unknown" else key.split("/")[0]
 
 
 def hit(bucket: str, ip: str, limit: int, window_seconds: int) -> int:
