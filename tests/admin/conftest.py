@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client, override_settings
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
@@ -28,6 +29,20 @@ def admin_hub(
     env = {**fake_github_server.env(), **abuse_servers.env}
     with start_hub(tmux_socket=tmux_socket, extra_env=env) as running:
         yield running
+
+
+def force_login(client: Client, user: Any) -> Client:
+    """`Client.force_login` with axes looking away: its request has no address, and axes' log of
+    the login cannot store one it cannot parse on PostgreSQL."""
+    with override_settings(AXES_ENABLED=False):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: Any) -> Client:
+    """pytest-django's `admin_client`, logged in through `force_login` above."""
+    return force_login(client, admin_user)
 
 
 @pytest.fixture

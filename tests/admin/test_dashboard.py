@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bridge.models import ToolCall
 
-from .conftest import person_with_token, week_of_abuse
+from .conftest import force_login, person_with_token, week_of_abuse
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_it_lists_recent_tool_calls_and_active_clients(admin_client: Client) -> 
 )
 def test_every_page_is_for_staff_only(client: Client, django_user_model, url: str) -> None:
     assert client.get(url).status_code == 302  # anonymous: to the login page
-    client.force_login(django_user_model.objects.create_user("octocat"))
+    force_login(client, django_user_model.objects.create_user("octocat"))
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
 

@@ -12,7 +12,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from bridge.models import ToolCall
 from tmuxhub.accounts.models import TIER_CHOICES, AllowedGitHubUser
 
-from .conftest import person_with_token
+from .conftest import force_login, person_with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,7 @@ def test_revoking_a_token_ends_it_and_its_refresh_token(admin_client: Client) ->
 def test_revoking_needs_a_post_with_the_csrf_token(django_user_model) -> None:
     _, access = person_with_token()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(django_user_model.objects.create_superuser("admin", password="x"))
+    force_login(client, django_user_model.objects.create_superuser("admin", password="x"))
 
     assert client.get(f"/admin/people/tokens/{access.pk}/revoke").status_code == 405
     assert client.post(f"/admin/people/tokens/{access.pk}/revoke").status_code == 403
