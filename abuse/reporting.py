@@ -144,9 +144,18 @@ def prepare(offender_id: int) -> Report:
                     f"report per IP per {settings.ABUSE_REPORT_INTERVAL_MINUTES} minutes: submit it again "
                     f"after {last.reported_at + interval:%H:%M} UTC."
                 )
-        return Report.objects.create(
-            offender=offender, comment="", categories=[], attack_time=offender.last_seen
-        )
+        report = Report(offender=offender)
+        _describe(report, offender)
+        report.save()
+        return report
+
+
+def _describe(report: Report, offender: Offender) -> None:
+    """What the report says: the offender as it is now (a queued report is refreshed before sending)."""
+    samples = offender.samples.values_list("path", flat=True)[:50]
+    report.categories = categories_for(offender.reason_counts(), samples)
+    report.comment = build_comment(offender)
+    report.attack_time = offender.last_seen
 
 
 def _claim(report_id: int) -> Report:
@@ -169,10 +178,7 @@ def _claim(report_id: int) -> Report:
             if (refusal := sending_refusal(now)) is not None:
                 raise refusal
             # Not on its way yet: describe the offender as it is now (hits may have come in since).
-            samples = offender.samples.values_list("path", flat=True)[:50]
-            report.categories = categories_for(offender.reason_counts(), samples)
-            report.comment = build_comment(offender)
-            report.attack_time = offender.last_seen
+            _describe(report, offender)
         report.offender = offender
         report.state = Report.State.SENDING
         report.attempts += 1
