@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from .http import ServedFake, reply
 
 KEY = "fake-abuseipdb-key"
+Answer = tuple[int, bytes, dict[str, str]]  # status, body, headers
 
 
 @dataclass
@@ -56,9 +57,9 @@ class FakeAbuseIPDB(ServedFake):
             self.duplicate_window = 15 * 60
             self.arrived.clear()
 
-    def handle(self, handler: BaseHTTPRequestHandler) -> None:  # noqa: C901 (too complex: to be split, issue 18)
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
         if handler.command != "POST" or handler.path.split("?")[0].rstrip("/") != "/report":
-            reply(handler, 404, json.dumps({"errors": [{"detail": "Not found.", "status": 404}]}).encode())
+            reply(handler, 404, _errors("Not found.", 404))
             return
         length = min(int(handler.headers.get("Content-Length") or 0), 64 * 1024)
         form = {k: v[0] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
@@ -67,39 +68,48 @@ class FakeAbuseIPDB(ServedFake):
                 "Authentication failed. Your API key is either missing, incorrect, or revoked. "
                 "Note: The APIv2 key differs from the APIv1 key."
             )
-            reply(handler, 401, json.dumps({"errors": [{"detail": detail, "status": 401}]}).encode())
+            reply(handler, 401, _errors(detail, 401))
             return
+        hold, answer = self._receive(form)
+        self.arrived.set()
+        if hold is not None:
+            deadline = time.monotonic() + 30
+            while hold.is_set() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        reply(handler, *answer)
+
+    def _receive(self, form: dict[str, str]) -> tuple[threading.Event | None, Answer]:
+        """Record one report and decide the answer, as AbuseIPDB would at the moment it arrived."""
         ip = form.get("ip", "")
         with self.lock:
-            hold = self.hold
             forced = self.fail_next.pop(0) if self.fail_next else None
             garbled = self.garble_next > 0
             self.garble_next -= garbled
             since = time.monotonic() - self.duplicate_window
             duplicate = any(r.ip == ip and r.accepted and r.at > since for r in self.received)
             over_limit = len(self.received) >= self.daily_limit
-            record = Received(
-                ip, form.get("categories", ""), form.get("comment", ""), form.get("timestamp", ""), False
+            # The report exists once the request arrived, whether or not the answer gets back.
+            accepted = not (forced or duplicate or over_limit or not ip)
+            self.received.append(
+                Received(
+                    ip,
+                    form.get("categories", ""),
+                    form.get("comment", ""),
+                    form.get("timestamp", ""),
+                    accepted,
+                )
             )
-            self.received.append(record)
-            if not (forced or duplicate or over_limit or not ip):
-                # The report exists once the request arrived, whether or not the answer gets back.
-                record.accepted = True
-        self.arrived.set()
-        if hold is not None:
-            deadline = time.monotonic() + 30
-            while hold.is_set() and time.monotonic() < deadline:
-                time.sleep(0.05)
-        if garbled and record.accepted:
-            reply(handler, 200, self.garble_with)
-        elif forced:
-            reply(
-                handler,
-                forced,
-                json.dumps({"errors": [{"detail": "Server error.", "status": forced}]}).encode(),
-            )
-        elif over_limit:
-            reset = int(time.time()) + 3600
+            remaining = max(0, self.daily_limit - len(self.received))
+            return self.hold, self._answer(ip, forced, garbled and accepted, duplicate, over_limit, remaining)
+
+    def _answer(
+        self, ip: str, forced: int | None, garbled: bool, duplicate: bool, over_limit: bool, remaining: int
+    ) -> Answer:
+        if garbled:
+            return 200, self.garble_with, {}
+        if forced:
+            return forced, _errors("Server error.", forced), {}
+        if over_limit:
             detail = (
                 f"Daily rate limit of {self.daily_limit} requests exceeded for this endpoint. "
                 "See headers for additional details."
@@ -108,22 +118,21 @@ class FakeAbuseIPDB(ServedFake):
                 "Retry-After": "3600",
                 "X-RateLimit-Limit": str(self.daily_limit),
                 "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": str(reset),
+                "X-RateLimit-Reset": str(int(time.time()) + 3600),
             }
-            reply(handler, 429, json.dumps({"errors": [{"detail": detail, "status": 429}]}).encode(), headers)
-        elif duplicate:
+            return 429, _errors(detail, 429), headers
+        if duplicate:
             detail = f"You can only report the same IP address (`{ip}`) once in 15 minutes."
-            body = {"errors": [{"detail": detail, "status": 429, "source": {"parameter": "ip"}}]}
-            reply(handler, 429, json.dumps(body).encode())
-        elif not ip:
-            body = {
-                "errors": [
-                    {"detail": "The ip field is required.", "status": 422, "source": {"parameter": "ip"}}
-                ]
-            }
-            reply(handler, 422, json.dumps(body).encode())
-        else:
-            remaining = max(0, self.daily_limit - len(self.received))
-            headers = {"X-RateLimit-Limit": str(self.daily_limit), "X-RateLimit-Remaining": str(remaining)}
-            accepted = {"data": {"ipAddress": ip, "abuseConfidenceScore": 52}}
-            reply(handler, 200, json.dumps(accepted).encode(), headers)
+            return 429, _errors(detail, 429, parameter="ip"), {}
+        if not ip:
+            return 422, _errors("The ip field is required.", 422, parameter="ip"), {}
+        headers = {"X-RateLimit-Limit": str(self.daily_limit), "X-RateLimit-Remaining": str(remaining)}
+        return 200, json.dumps({"data": {"ipAddress": ip, "abuseConfidenceScore": 52}}).encode(), headers
+
+
+def _errors(detail: str, status: int, parameter: str = "") -> bytes:
+    """AbuseIPDB's error body."""
+    error: dict[str, object] = {"detail": detail, "status": status}
+    if parameter:
+        error["source"] = {"parameter": parameter}
+    return json.dumps({"errors": [error]}).encode()
