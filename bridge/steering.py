@@ -25,13 +25,14 @@ from .claude_code import read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
 from .schemas import AgentScreen, Dialog, DialogOption
 
-POLL = 0.1
+POLL = 0.05  # seconds between looks while a prompt is typed and verified
 LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
 VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
 WINDOW = 1000  # lines read to count turns (history included)
 REPLY_WINDOW = 2000  # lines read for a reply
 IDLE_POLL = 0.15  # seconds between looks while waiting for a reply
-QUIET_LOOK = 0.3  # seconds without output after which a waiting ask looks again
+QUIET_LOOK = 0.15  # seconds without output after which a waiting ask looks again (the spinner
+# redraws every ~0.1 s while Claude Code works)
 PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
@@ -321,14 +322,8 @@ async def _until_done(
 ) -> tuple[Literal["replied", "dialog", "timed_out"], AgentScreen]:
     last_report = started - PROGRESS_EVERY  # the first look reports
     idle_looks = 0
+    batch = None
     while True:
-        batch = None
-        if feed is None:
-            await asyncio.sleep(IDLE_POLL)
-        else:
-            batch = await feed.next(min(QUIET_LOOK, max(0.0, started + timeout - time.monotonic())))
-            if batch is not None and (batch.structural or batch.closed):
-                await feed.recheck()
         screen = await look(pane)
         elapsed = time.monotonic() - started
         if screen.state == "dialog":
@@ -343,6 +338,12 @@ async def _until_done(
             await progress(elapsed, screen.status or screen.state)
         if batch is not None:
             await asyncio.sleep(IDLE_POLL)  # streaming output: at most one look per IDLE_POLL
+        if feed is None:
+            await asyncio.sleep(IDLE_POLL)
+        else:
+            batch = await feed.next(min(QUIET_LOOK, max(0.0, started + timeout - time.monotonic())))
+            if batch is not None and (batch.structural or batch.closed):
+                await feed.recheck()
 
 
 async def _reply(pane: str, prompt: str) -> list[str]:
