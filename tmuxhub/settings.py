@@ -312,6 +312,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "tmuxhub.accounts.ratelimit.login_ip"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False  # no banner on every start (CLI output stays clean)
 
 LOGIN_URL = "/accounts/login/"

@@ -38,20 +38,25 @@ def test_token_refuses_other_grants_before_looking_at_any_credential(oauth: OAut
     assert set(answers) == {(400, "unsupported_grant_type")}
 
 
-def _attempt(hub: Hub, source_ip: str, username: str, password: str) -> int:
-    """One password login at the admin from `source_ip` (a loopback address); returns the status."""
+def _login(hub: Hub, source_ip: str, username: str, password: str) -> httpx.Response:
+    """One password login at the admin from `source_ip` (a loopback address)."""
     transport = httpx.HTTPTransport(local_address=source_ip)
     with httpx.Client(base_url=hub.url, timeout=TIMEOUT, transport=transport) as browser:
         page = browser.get("/admin/login/?next=/admin/")
-        if page.status_code != 200:
-            return page.status_code
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         assert csrf, page.text
-        response = browser.post(
+        return browser.post(
             "/admin/login/?next=/admin/",
             data={"csrfmiddlewaretoken": csrf.group(1), "username": username, "password": password},
         )
-        return response.status_code
+
+
+def _attempt(hub: Hub, source_ip: str, username: str, password: str) -> int:
+    return _login(hub, source_ip, username, password).status_code
+
+
+def _attempt_page(hub: Hub, source_ip: str, username: str, password: str) -> str:
+    return _login(hub, source_ip, username, password).text
 
 
 def test_an_ip_is_locked_out_after_five_failed_passwords(hub: Hub, owner) -> None:
@@ -59,6 +64,8 @@ def test_an_ip_is_locked_out_after_five_failed_passwords(hub: Hub, owner) -> Non
     assert failures == [200] * 4 + [429]  # the form again with its error, then locked at the fifth
 
     assert _attempt(hub, "127.0.0.20", "owner", PASSWORD) == 429
+    page = _attempt_page(hub, "127.0.0.20", "owner", PASSWORD)
+    assert "<h1>Too many failed logins</h1>" in page and "10 minutes" in page
     assert _attempt(hub, "127.0.0.21", "owner", PASSWORD) == 302
 
 
