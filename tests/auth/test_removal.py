@@ -115,6 +115,8 @@ def test_deactivating_a_staff_person_ends_their_session(staff) -> None:
     for path in ("/admin/", "/admin/panes/capture?target=main&lines=5"):
         assert browser.get(path).headers["location"].startswith("/admin/login/")
     assert not any(str(s.get_decoded().get("_auth_user_id")) == str(user.pk) for s in Session.objects.all())
+    user.refresh_from_db()
+    assert not (user.is_staff or user.is_superuser)
 
 
 def test_a_person_who_stays_keeps_their_session(staff) -> None:

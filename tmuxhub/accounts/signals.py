@@ -2,7 +2,8 @@
 
 Leaving the allow-list, being deactivated or losing staff ends every browser session of the person
 and kills their tokens; an account that came from GitHub also loses `is_staff`/`is_superuser` the
-moment its allow-list entry is deleted or its staff box unticked (not at its next login). Any change
+moment its allow-list entry is deleted, its staff box unticked or the account deactivated (not at its
+next login). Any change
 to a token, a user or an allow-list entry also drops what `/mcp` cached about it (`token_cache`).
 """
 
@@ -68,6 +69,12 @@ def withdraw_lost_access(sender: type, instance: Any, created: bool = False, **k
         return
     if any(before[field] and not getattr(instance, field) for field in ACCESS_FIELDS):
         end_sessions(instance.pk)
+    if (
+        before["is_active"]
+        and not instance.is_active
+        and AllowedGitHubUser.objects.filter(user=instance).exists()
+    ):
+        _drop_admin_rights(instance.pk)  # a GitHub account: its allow-list entry restores staff at login
 
 
 # Something just created has nothing cached yet (a token is cached only once its user is allow-listed).
