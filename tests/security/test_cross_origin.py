@@ -68,8 +68,9 @@ def test_forms_need_their_csrf_token(hub) -> None:
 
 @pytest.fixture(scope="module")
 def https_hub(django_db_setup: None, tmux_socket: str) -> Iterator[Hub]:
-    """A hub whose public URL is https, as behind a TLS-terminating proxy."""
-    with start_hub(tmux_socket=tmux_socket, extra_env={"TMUXHUB_PUBLIC_URL": f"https://{PUBLIC}"}) as running:
+    """A hub whose public URL is https, behind a TLS-terminating proxy on loopback (the test)."""
+    behind_proxy = {"TMUXHUB_PUBLIC_URL": f"https://{PUBLIC}", "TMUXHUB_TRUSTED_PROXIES": "127.0.0.1"}
+    with start_hub(tmux_socket=tmux_socket, extra_env=behind_proxy) as running:
         yield running
 
 
