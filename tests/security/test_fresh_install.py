@@ -75,8 +75,8 @@ def test_migrate_and_a_plain_asgi_server_serve_registration_and_health(fresh_ins
     )
     assert registered.status_code == 201, registered.text
     health = httpx.get(f"{url}/healthz", timeout=10)
-    assert health.status_code == 200, health.text
-    assert health.json()["checks"]["cache"] == "ok"
+    # Only web runs here: the Celery worker and beat are down, everything the web process needs is up.
+    assert set(health.json()["down"]) <= {"worker", "beat"}, health.text
 
 
 def test_only_the_owner_can_read_the_data_folder_and_database(fresh_install) -> None:
