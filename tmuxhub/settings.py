@@ -187,6 +187,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The worker's timer thread sleeps at most this long; stopping a worker waits for it (Celery's 1 s made
+# every stop a second longer).
+CELERY_WORKER_TIMER_PRECISION = 0.25
 # No result backend: nothing reads task results (outcomes are rows), and Redis' result backend neither
 # prefixes its keys nor lets a sender fail fast (it retried ~20 s, then said "must be restarted").
 # Queueing a task with the broker down fails within ~2 s (connect timeout, one quick retry):
