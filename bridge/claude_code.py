@@ -151,6 +151,14 @@ def turns(lines: list[str], prompt: str | None = None) -> list[int]:
     ]
 
 
+def finished(lines: list[str], turn: int) -> bool:
+    """Whether the turn at `turn` shows its closing line ("✻ Worked for 2s"): Claude Code is done
+    with it (not between a reply's text and a tool call, where the spinner may be gone a moment)."""
+    body = transcript(lines)[turn + 1 :]
+    body = body[: next((i for i, line in enumerate(body) if TURN.match(line)), len(body))]
+    return any(DONE.match(line) for line in body)
+
+
 def reply_after(lines: list[str], turn: int) -> list[str]:
     """The transcript lines after the turn at `turn` up to the next turn: Claude's reply (the prompt's
     own continuation lines, blank edges and the "✻ Worked for 2s" line left out)."""

@@ -21,18 +21,20 @@ from pathlib import Path
 from typing import Literal
 
 from . import tmux, watch
-from .claude_code import read_screen, reply_after, squash, turns
+from .claude_code import finished, read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
 from .schemas import AgentScreen, Dialog, DialogOption
 
 POLL = 0.05  # seconds between looks while a prompt is typed and verified
 LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
-VERIFY = 3.0  # seconds for a submitted prompt to show up as a turn
+VERIFY = (2.5, 5.5)  # seconds for the prompt to show up as a turn after the first and the second Enter
+TYPED = 5.0  # seconds for a paste to show up in the box (a loaded machine, a long paste)
 WINDOW = 1000  # lines read to count turns (history included)
 REPLY_WINDOW = 2000  # lines read for a reply
 IDLE_POLL = 0.15  # seconds between looks while waiting for a reply
 QUIET_LOOK = 0.15  # seconds without output after which a waiting ask looks again (the spinner
 # redraws every ~0.1 s while Claude Code works)
+IDLE_ENOUGH = 2.0  # seconds idle without a turn's closing line that also count as done
 PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
@@ -188,7 +190,7 @@ async def make_room(pane: str, replace_draft: bool) -> str | None:
 async def _type(pane: str, pasted: str) -> None:
     """Paste, and wait for the text in the box; Enter is not pressed if a dialog took its place."""
     await tmux.paste(pane, pasted)
-    screen = await _wait_for(pane, lambda s: s.state in ("dialog", "menu") or bool(s.draft), 2.0)
+    screen = await _wait_for(pane, lambda s: s.state in ("dialog", "menu") or bool(s.draft), TYPED)
     if screen.state == "dialog":
         raise BridgeError(
             f"a dialog opened in {pane} while the text was typed, so Enter was not pressed: "
@@ -196,7 +198,8 @@ async def _type(pane: str, pasted: str) -> None:
         )
     if not screen.draft:
         raise BridgeError(
-            f"the text did not show up in {pane}'s input box; Enter was not pressed. Look with agent_state."
+            f"the text did not show up in {pane}'s input box within {TYPED:g}s; Enter was not pressed "
+            "(it may still appear there as a draft). Look with agent_state."
         )
 
 
@@ -234,7 +237,7 @@ async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple
     await _type(pane, pasted)
     for attempt in (1, 2):
         await tmux.send_keys(pane, ["Enter"])
-        sent, after = await _taken(pane, pasted, before, VERIFY / 2 * attempt)
+        sent, after = await _taken(pane, pasted, before, VERIFY[attempt - 1])
         if sent is not None:
             sent.attempts, sent.detail = attempt, "; ".join([sent.detail, *notes])
             return sent, cleared
@@ -302,7 +305,8 @@ async def wait_until_done(
     """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines.
 
     Woken by the pane's output (`bridge.watch`), looking at most every IDLE_POLL seconds while it
-    streams; idle means two looks in a row without the spinner or queued prompts, and a reply."""
+    streams. Done: no spinner or queued prompt, and the turn's closing line ("✻ Worked for 2s") or
+    IDLE_ENOUGH seconds without one (the spinner can vanish a moment between a reply and a tool call)."""
     started = time.monotonic()
     try:
         async with watch.watch(pane) as feed:
@@ -321,16 +325,19 @@ async def _until_done(
     feed: watch.Feed | None,
 ) -> tuple[Literal["replied", "dialog", "timed_out"], AgentScreen]:
     last_report = started - PROGRESS_EVERY  # the first look reports
-    idle_looks = 0
+    idle_since: float | None = None
     batch = None
     while True:
         screen = await look(pane)
         elapsed = time.monotonic() - started
         if screen.state == "dialog":
             return "dialog", screen
-        idle_looks = 0 if screen.working or screen.queued else idle_looks + 1
-        if idle_looks >= 2 and (elapsed >= 3 or await _reply(pane, prompt)):
-            return "replied", screen  # idle, with a reply (or after 3 s: a command that answers nothing)
+        if screen.working or screen.queued:
+            idle_since = None
+        else:
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since >= IDLE_ENOUGH or await _finished(pane, prompt):
+                return "replied", screen  # the turn's closing line, or idle that long (a command, an error)
         if elapsed >= timeout:
             return "timed_out", screen
         if progress is not None and time.monotonic() - last_report >= PROGRESS_EVERY:
@@ -344,6 +351,12 @@ async def _until_done(
             batch = await feed.next(min(QUIET_LOOK, max(0.0, started + timeout - time.monotonic())))
             if batch is not None and (batch.structural or batch.closed):
                 await feed.recheck()
+
+
+async def _finished(pane: str, prompt: str) -> bool:
+    lines = await tmux.capture(pane, REPLY_WINDOW)
+    found = turns(lines, prompt)
+    return bool(found) and finished(lines, found[-1])
 
 
 async def _reply(pane: str, prompt: str) -> list[str]:

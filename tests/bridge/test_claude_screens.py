@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.claude_code import read_screen, reply_after, turns
+from bridge.claude_code import finished, read_screen, reply_after, turns
 
 SCREENS = Path(__file__).parent / "claude_screens"
 
@@ -78,3 +78,13 @@ def test_it_finds_submitted_and_queued_turns_and_the_reply(width):
     assert reply_after(lines, turns(lines, "think slowly")[0]) == ["● reply 1: think slowly"]
     assert turns(screen(f"working-queued-{width}"), "queued one")  # queued counts as taken
     assert not turns(screen(f"draft-{width}"), "a draft the person typed")  # a draft is not a turn
+
+
+@pytest.mark.parametrize("width", [100, 60])
+def test_a_turn_is_finished_only_once_its_closing_line_shows(width):
+    replied = screen(f"replied-{width}")
+    assert finished(replied, turns(replied, "think slowly")[0])
+    working = screen(f"working-{width}")
+    assert not finished(working, turns(working, "think slowly")[0])
+    asking = screen(f"permission-{width}")
+    assert not finished(asking, turns(asking, "please touch a file")[0])
