@@ -54,7 +54,7 @@ def _known(value: str | None) -> str | None:
 
 
 @admin.register(Offender)
-class OffenderAdmin(admin.ModelAdmin):
+class OffenderAdmin(admin.ModelAdmin[Offender]):
     list_display = ("ip", "status_chip", "hits", "country", "asn", "category_names", "last_seen_ago")
     list_filter = (StatusFilter, "enrichment__country", "last_seen")
     search_fields = ("ip", "enrichment__holder", "enrichment__asn", "note")
@@ -239,7 +239,7 @@ def _enrichment_rows(enrichment: Enrichment | None) -> list[tuple[str, str | Non
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(admin.ModelAdmin[Report]):
     list_display = ("offender", "state", "category_names", "created_at", "reported_at", "attempts", "error")
     list_filter = ("state", "reported_at")
     search_fields = ("offender__ip", "comment")

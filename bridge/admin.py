@@ -37,7 +37,7 @@ class ClientFilter(admin.SimpleListFilter):
 
 
 @admin.register(ToolCall)
-class ToolCallAdmin(admin.ModelAdmin):
+class ToolCallAdmin(admin.ModelAdmin[ToolCall]):
     list_display = ("when", "username", "client", "tool", "outcome", "duration", "digest", "error")
     list_filter = ("outcome", "tool", "created_at", "username", ClientFilter)
     show_facets = admin.ShowFacets.ALWAYS

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -21,7 +22,7 @@ WINDOW_RE = re.compile(rf"^(@\d{{1,6}}|{_NAME}:\d{{1,4}})$")
 PANE_RE = re.compile(rf"^(%\d{{1,6}}|{_NAME}:\d{{1,4}}\.\d{{1,4}})$")
 
 
-def _checker(pattern: re.Pattern[str], what: str):
+def _checker(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
             raise ValueError(f"{value[:80]!r} is not {what}")

@@ -80,4 +80,4 @@ class EmbeddedTransport(filesystem.Transport):
     # kombu's two Transport classes disagree on this signature; this is the virtual one's.
     def drain_events(self, connection: Any, timeout: float | None = None) -> Any:  # type: ignore[override]
         capped = self.DRAIN_SECONDS if timeout is None else min(timeout, self.DRAIN_SECONDS)
-        return super().drain_events(connection, timeout=capped)
+        return super().drain_events(connection, timeout=capped)  # type: ignore[no-untyped-call]

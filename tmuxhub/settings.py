@@ -16,9 +16,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import django_stubs_ext
 import environ
 
 from tmuxhub.datadir import read_secret_key
+
+# Lets classes such as `admin.ModelAdmin[Offender]` be subscripted at run time, as their stubs are.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from .oauth import revoke_user_tokens
 
 
 @admin.register(AllowedGitHubUser)
-class AllowedGitHubUserAdmin(admin.ModelAdmin):
+class AllowedGitHubUserAdmin(admin.ModelAdmin[AllowedGitHubUser]):
     list_display = ("github_login", "tools", "is_staff", "user", "note", "created_at")
     list_filter = ("tier", "is_staff")
     search_fields = ("github_login", "note")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpResponse
 from social_core.backends.github import GithubOAuth2
 
 
-class GitHubOAuth2(GithubOAuth2):
+class GitHubOAuth2(GithubOAuth2[HttpResponse]):
     """social-core's GitHub backend; only the API URL is fixed there, so it is read from settings.
 
     The authorize and access-token URLs are read by social-core from
