@@ -175,7 +175,7 @@ async def _seed_http(seed: Seed, world: Tmux, budget: Budget, clients: list[int]
 
 async def prompt_case(running: Hub, world: Tmux, budget: Budget) -> Result:
     """`tmux_send_prompt` then `wait_for_idle` on a full-screen input box, as Claude drives Claude Code."""
-    from tests.hub import mcp_session, structured
+    from tests.support.hub import mcp_session, structured
 
     rounds = min(budget.calls, 20)
     result = Result(

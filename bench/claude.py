@@ -23,7 +23,7 @@ from .world import Hub, Tmux
 def claude_pane(world: Tmux) -> Iterator[tuple[str, Any]]:
     """Claude Code at its empty input box in a session of the bench's tmux server; (pane, fake API)."""
     from tests.fakes.anthropic import FakeAnthropic
-    from tests.fixtures.claude_code import READY, command, ensure_installed
+    from tests.support.claude_code import READY, command, ensure_installed
 
     binary = ensure_installed()
     fake = FakeAnthropic.start()
@@ -44,7 +44,7 @@ def claude_pane(world: Tmux) -> Iterator[tuple[str, Any]]:
 
 
 async def claude_cases(running: Hub, world: Tmux, budget: Budget) -> list[Result]:
-    from tests.hub import mcp_session, structured
+    from tests.support.hub import mcp_session, structured
 
     rounds = min(budget.calls, 15)
     one = Result(case="`ask` → reply, real Claude Code TUI", clients=1)

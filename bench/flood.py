@@ -27,8 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.hub import free_port, uvicorn_argv
-from tests.processes import stop, wait_for_port
+from tests.support.hub import free_port, uvicorn_argv
+from tests.support.processes import stop, wait_for_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.hub import free_port, mcp_session
-from tests.processes import stop, wait_for_port
+from tests.support.hub import free_port, mcp_session
+from tests.support.processes import stop, wait_for_port
 
 from .world import (
     PANE_ROWS,

@@ -80,7 +80,7 @@ def rss_mb(pid: int) -> float:
 
 async def client(number: int, running: Hub, world: Tmux, cat_pane: str, deadline: float, tally: Tally,
                  budget: list[int]) -> None:  # fmt: skip
-    from tests.hub import mcp_session
+    from tests.support.hub import mcp_session
 
     chooser = random.Random(number)  # a reproducible mix per client
     calls = {

@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from tests.hub import mcp_session, structured
+from tests.support.hub import mcp_session, structured
 
 from .timing import Budget, Result, measure_async
 from .world import LAST_LINE, PANE_ROWS, Hub, Tmux

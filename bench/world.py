@@ -17,9 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.hub import free_port, uvicorn_argv
-from tests.processes import start_logged, stop, wait_for_port
-from tests.tokens import mint_token
+from tests.support.hub import free_port, uvicorn_argv
+from tests.support.processes import start_logged, stop, wait_for_port
+from tests.support.tokens import mint_token
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SEEDS_VENV = BASE_DIR / "bench" / ".venv-seeds"

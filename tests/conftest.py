@@ -12,13 +12,13 @@ import subprocess
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libtmux
 import pytest
 
-from tests.hub import Hub, start_hub
-from tests.tokens import mint_token
+from tests.support.hub import Hub, start_hub
+from tests.support.tokens import mint_token
 
 # Fixtures of one area each (Celery worker, fake HTTP services, browser, sshd), shared by all tests.
 pytest_plugins = (
@@ -139,7 +139,7 @@ def hub(django_db_setup: None, tmux_socket: str) -> Iterator[Hub]:
 
 
 @pytest.fixture
-def hub_factory(django_db_setup: None, tmux_socket: str) -> Iterator[object]:
+def hub_factory(django_db_setup: None, tmux_socket: str) -> Iterator[Callable[..., Hub]]:
     """Start extra hubs with their own environment (a different tier, proxy list...)."""
     from contextlib import ExitStack
 

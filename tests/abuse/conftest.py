@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 
 from tests.fixtures.abuse_services import AbuseServices
 from tests.fixtures.celery import Worker, start_worker
-from tests.hub import Hub, start_hub
+from tests.support.hub import Hub, start_hub
 
 LIMITS = {
     "TMUXHUB_TRUSTED_PROXIES": "127.0.0.1",
@@ -59,7 +58,7 @@ def _abuseipdb_not_paused() -> Iterator[None]:
 
 
 @pytest.fixture
-def new_ip() -> object:
+def new_ip() -> Callable[[], str]:
     """A global address no other test of this run has used (global: it could be reported)."""
 
     def make() -> str:
@@ -67,23 +66,3 @@ def new_ip() -> object:
         return f"45.{time.time_ns() % 200 + 1}.{n // 250 % 250 + 1}.{n % 250 + 1}"
 
     return make
-
-
-def get(hub: Hub, path: str, ip: str, token: str | None = None, peer: str | None = None) -> httpx.Response:
-    """GET through the "proxy" (this process) for client `ip`; `peer` binds the socket to another
-    loopback address, to be a different direct client."""
-    headers = {"X-Forwarded-For": ip, "User-Agent": "abuse-test"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    transport = httpx.HTTPTransport(local_address=peer) if peer else None
-    with httpx.Client(transport=transport, timeout=10) as client:
-        return client.get(f"{hub.url}{path}", headers=headers)
-
-
-def wait_for(condition, timeout: float = 10):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)

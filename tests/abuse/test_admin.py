@@ -53,13 +53,13 @@ def test_dismiss_and_allow_list_actions(staff_client, settings) -> None:
 
 
 def test_submit_and_enrich_actions_go_through_the_worker(staff_client, abuse_services, abuse_worker) -> None:
-    from tests.abuse.conftest import wait_for
+    from tests.support.waits import wait_until
 
     row = offender("185.220.101.85")
     staff_client.post(URL, {"action": "enrich_now", "_selected_action": [row.pk]})
     staff_client.post(URL, {"action": "submit_reports", "_selected_action": [row.pk]})
-    assert wait_for(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=20)
-    assert wait_for(lambda: abuse_services.ripestat.calls("prefix-overview") == [row.ip], timeout=20)
+    assert wait_until(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=20)
+    assert wait_until(lambda: abuse_services.ripestat.calls("prefix-overview") == [row.ip], timeout=20)
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == [row.ip]
 
 
@@ -69,7 +69,7 @@ def test_submit_says_per_ip_what_was_queued_and_what_was_refused(
     from django.utils import timezone
 
     from abuse.reporting import send_report
-    from tests.abuse.conftest import wait_for
+    from tests.support.waits import wait_until
 
     fresh = offender("185.220.101.86")
     recent = offender("185.220.101.87")
@@ -82,5 +82,7 @@ def test_submit_says_per_ip_what_was_queued_and_what_was_refused(
     ).content.decode()
     assert "Queued for AbuseIPDB: 185.220.101.86." in page
     assert "185.220.101.87: not queued: " in page and "15 minutes" in page
-    assert wait_for(lambda: Offender.objects.get(pk=fresh.pk).status == Offender.Status.REPORTED, timeout=20)
+    assert wait_until(
+        lambda: Offender.objects.get(pk=fresh.pk).status == Offender.Status.REPORTED, timeout=20
+    )
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == [recent.ip, fresh.ip]

@@ -19,9 +19,9 @@ import psutil
 import pytest
 
 from abuse.models import Offender
-from tests.abuse.conftest import wait_for
-from tests.hub import BASE_DIR, free_port
-from tests.processes import start_logged, stop, wait_until_ready
+from tests.support.hub import BASE_DIR, free_port
+from tests.support.processes import start_logged, stop, wait_until_ready
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,7 +72,7 @@ def _spoofing_cannot_evade_the_limit_nor_frame_anyone(port: int) -> None:
     # Rotating the claimed address does not reset the limit: the socket peer is the client...
     assert answers[:2].count(429) == 0 and answers[2] == 429, answers
     # ...and it is the peer that is recorded, never an address the request made up.
-    assert wait_for(lambda: Offender.objects.filter(ip="127.0.0.1", hits=1).exists())
+    assert wait_until(lambda: Offender.objects.filter(ip="127.0.0.1", hits=1).exists())
     assert not Offender.objects.filter(ip__in=SPOOFED).exists()
 
 
@@ -121,7 +121,7 @@ def test_plain_uvicorn_with_lifespan_off_refuses_every_request(tmux_socket: str)
             return None
 
     try:
-        response = wait_for(refused, timeout=60)
+        response = wait_until(refused, timeout=60)
         assert response is not None and response.status_code == 500
         assert "--no-proxy-headers" in response.json()["detail"]
     finally:

@@ -7,8 +7,8 @@ import pytest
 
 from abuse.models import Enrichment, Offender
 from abuse.tasks import sweep_pending
-from tests.abuse.conftest import wait_for
 from tests.abuse.factories import offender
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def staged(row: Offender) -> Enrichment | None:
 def test_a_quiet_offender_is_enriched_and_staged(worker, abuse_services) -> None:
     row = offender("185.220.101.7", status=Offender.Status.PENDING, enriched=False)
     assert sweep_pending.delay().get(timeout=20) == 1
-    enrichment = wait_for(lambda: staged(row), timeout=20)
+    enrichment = wait_until(lambda: staged(row), timeout=20)
     assert enrichment is not None, worker.log()
     assert (enrichment.asn, enrichment.holder, enrichment.country) == (
         "AS64500",
@@ -56,7 +56,7 @@ def test_a_failed_lookup_stages_with_unknown_and_a_retry_fills_it_in(worker, abu
     abuse_services.ripestat.failing["abuse-contact-finder"] = "429"
     row = offender("185.220.101.9", status=Offender.Status.PENDING, enriched=False)
     sweep_pending.delay().get(timeout=20)
-    enrichment = wait_for(lambda: staged(row), timeout=20)
+    enrichment = wait_until(lambda: staged(row), timeout=20)
     assert enrichment is not None, worker.log()
     assert enrichment.asn == "AS64500"
     assert (enrichment.country, enrichment.abuse_contact) == ("unknown", "unknown")
@@ -64,7 +64,7 @@ def test_a_failed_lookup_stages_with_unknown_and_a_retry_fills_it_in(worker, abu
     assert Offender.objects.get(pk=row.pk).status == Offender.Status.STAGED
 
     abuse_services.ripestat.failing.clear()
-    filled = wait_for(
+    filled = wait_until(
         lambda: Enrichment.objects.filter(offender=row, country="NL", errors=[]).first(), timeout=20
     )
     assert filled is not None, worker.log()
@@ -75,7 +75,7 @@ def test_private_addresses_left_pending_are_never_looked_up(worker, abuse_servic
     row = offender("10.1.2.3", status=Offender.Status.PENDING, enriched=False)
     sweep_pending.delay().get(timeout=20)
     unreportable = Offender.Status.NOT_REPORTABLE
-    assert wait_for(lambda: Offender.objects.filter(pk=row.pk, status=unreportable).exists(), timeout=20)
+    assert wait_until(lambda: Offender.objects.filter(pk=row.pk, status=unreportable).exists(), timeout=20)
     assert not Enrichment.objects.filter(offender=row).exists()
     assert abuse_services.ripestat.requests == []
 
@@ -86,11 +86,11 @@ def test_an_odd_answer_is_a_logged_failure_that_stores_no_junk(worker, abuse_ser
     )
     row = offender("185.220.101.10", status=Offender.Status.PENDING, enriched=False)
     sweep_pending.delay().get(timeout=20)
-    enrichment = wait_for(lambda: staged(row), timeout=20)
+    enrichment = wait_until(lambda: staged(row), timeout=20)
     assert enrichment is not None, worker.log()
     stored = (enrichment.asn, enrichment.prefix, enrichment.country, enrichment.rir, enrichment.abuse_contact)
     assert stored == ("unknown",) * 5
     assert len(enrichment.errors) == 3 and all("unexpected answer" in e for e in enrichment.errors)
-    assert wait_for(lambda: f"abuse.enrich {row.ip} (attempt 1): RIPE Stat: " in worker.log(), timeout=10)
+    assert wait_until(lambda: f"abuse.enrich {row.ip} (attempt 1): RIPE Stat: " in worker.log(), timeout=10)
     abuse_services.ripestat.failing.clear()  # the bounded retries then fill it in
-    assert wait_for(lambda: Enrichment.objects.filter(offender=row, country="NL").exists(), timeout=20)
+    assert wait_until(lambda: Enrichment.objects.filter(offender=row, country="NL").exists(), timeout=20)

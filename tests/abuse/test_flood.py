@@ -10,7 +10,7 @@ import pytest
 
 from abuse.models import Offender, ReasonCount, RequestSample
 from bench.flood import client_ips, flood
-from tests.hub import start_hub
+from tests.support.hub import start_hub
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

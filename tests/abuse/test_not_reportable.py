@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from abuse.models import Offender
 from abuse.tasks import sweep_pending
-from tests.abuse.conftest import get, wait_for
+from tests.support.proxy import get
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,7 @@ def test_unreportable_addresses_get_their_own_status_when_collected(limited_hub,
     for ip in (public, *UNREPORTABLE):
         assert [get(limited_hub, "/healthz", ip).status_code for _ in range(6)][-1] == 429
     ips = [public, *UNREPORTABLE]
-    assert wait_for(lambda: Offender.objects.filter(ip__in=ips, hits=1).count() == len(ips), timeout=10)
+    assert wait_until(lambda: Offender.objects.filter(ip__in=ips, hits=1).count() == len(ips), timeout=10)
 
     assert Offender.objects.get(ip=public).status == Offender.Status.PENDING
     for ip, reason in UNREPORTABLE.items():

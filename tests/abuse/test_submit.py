@@ -10,8 +10,8 @@ from abuse import abuseipdb
 from abuse.models import Offender, Report
 from abuse.reporting import ReportRefused, prepare, send_report
 from abuse.tasks import submit
-from tests.abuse.conftest import wait_for
 from tests.abuse.factories import offender
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,7 +76,7 @@ def test_a_server_error_is_retried_by_the_task_until_it_goes_through(abuse_servi
     row = offender("185.220.101.26")
     report = prepare(row.pk)
     submit.delay(report.pk)
-    assert wait_for(
+    assert wait_until(
         lambda: Report.objects.filter(offender=row, state=Report.State.FAILED).exists(), timeout=20
     )
     # Retried after AbuseIPDB's 5xx backoff is too long for a test: the task retries with countdown;
@@ -110,7 +110,9 @@ def test_with_auto_report_the_sweep_sends_staged_offenders(abuse_services, abuse
     offender("10.3.3.3")
     offender("185.220.101.30", status=Offender.Status.DISMISSED)
     assert sweep_reports() == 1
-    assert wait_for(lambda: Offender.objects.get(pk=public.pk).status == Offender.Status.REPORTED, timeout=20)
+    assert wait_until(
+        lambda: Offender.objects.get(pk=public.pk).status == Offender.Status.REPORTED, timeout=20
+    )
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == ["185.220.101.29"]
 
 

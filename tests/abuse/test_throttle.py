@@ -7,7 +7,8 @@ import time
 import pytest
 
 from abuse.models import Offender
-from tests.abuse.conftest import get, wait_for
+from tests.support.proxy import get
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,7 +20,7 @@ def test_it_answers_429_with_retry_after_past_the_anonymous_limit(limited_hub, n
     assert 429 not in statuses
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= 3600
-    offender = wait_for(lambda: Offender.objects.filter(ip=ip, hits=1).first())
+    offender = wait_until(lambda: Offender.objects.filter(ip=ip, hits=1).first())
     assert offender is not None and offender.reason_counts() == {"throttled": 1}
     sample = offender.samples.get()
     assert (sample.method, sample.path, sample.user_agent, sample.reason) == (
@@ -36,7 +37,7 @@ def test_a_spoofed_header_from_an_untrusted_peer_is_not_believed(limited_hub, ne
     # Rotating the claimed address does not reset the limit: the socket peer is the client.
     answers = [get(limited_hub, "/healthz", new_ip(), peer=peer).status_code for _ in range(6)]
     assert answers[:5].count(429) == 0 and answers[5] == 429
-    assert wait_for(lambda: Offender.objects.filter(ip=peer, hits=1).exists())
+    assert wait_until(lambda: Offender.objects.filter(ip=peer, hits=1).exists())
 
 
 def test_one_404_does_not_ban_but_scanning_does_and_the_ban_expires(limited_hub, new_ip) -> None:
@@ -49,7 +50,7 @@ def test_one_404_does_not_ban_but_scanning_does_and_the_ban_expires(limited_hub,
     assert banned.status_code == 429 and int(banned.headers["Retry-After"]) <= 3
     time.sleep(3.2)
     assert get(limited_hub, "/healthz", ip).status_code != 429
-    offender = wait_for(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="banned").first())
+    offender = wait_until(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="banned").first())
     assert offender is not None and offender.hits == 1  # the 404s were answered, only one 429
     assert offender.reason_counts() == {"not_found": 1, "banned": 1}
 
@@ -58,7 +59,7 @@ def test_an_exploit_path_bans_at_once(limited_hub, new_ip) -> None:
     ip = new_ip()
     assert get(limited_hub, "/wp-login.php", ip).status_code == 429
     assert get(limited_hub, "/healthz", ip).status_code == 429
-    offender = wait_for(lambda: Offender.objects.filter(ip=ip, hits=2).first())
+    offender = wait_until(lambda: Offender.objects.filter(ip=ip, hits=2).first())
     assert offender is not None and offender.reason_counts() == {"exploit": 1, "banned": 1}
     assert "/wp-login.php" in set(offender.samples.values_list("path", flat=True))
 
@@ -88,7 +89,7 @@ def test_any_bearer_header_does_not_whitelist_and_bad_ones_are_auth_failures(lim
     answers = [get(limited_hub, "/mcp", scanner, token=f"guess-{n}").status_code for n in range(4)]
     assert answers == [401, 401, 429, 429]  # the third failure bans, and each further one extends it
     assert get(limited_hub, "/healthz", scanner).status_code == 429
-    offender = wait_for(lambda: Offender.objects.filter(ip=scanner, hits=3).first())
+    offender = wait_until(lambda: Offender.objects.filter(ip=scanner, hits=3).first())
     assert offender is not None and offender.reason_counts() == {"auth_failure": 2, "banned": 1}
 
 
@@ -132,4 +133,4 @@ def test_redis_down_falls_back_to_local_limits_and_mcp_keeps_working(hub_factory
     assert get(hub, "/mcp", ip).status_code == 401  # the MCP endpoint answers (asks for a token)
     answers = [get(hub, "/mcp", ip).status_code for _ in range(3)]
     assert answers == [401, 401, 429]
-    assert wait_for(lambda: Offender.objects.filter(ip=ip, hits=1).exists())
+    assert wait_until(lambda: Offender.objects.filter(ip=ip, hits=1).exists())

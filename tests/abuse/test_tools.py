@@ -8,7 +8,7 @@ import pytest
 
 from abuse.models import Offender
 from tests.abuse.factories import offender
-from tests.hub import Hub, mcp_session, start_hub, structured
+from tests.support.hub import Hub, mcp_session, start_hub, structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

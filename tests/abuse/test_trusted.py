@@ -17,9 +17,10 @@ from abuse.knowngood import staging_refusal
 from abuse.models import KnownGood, Offender
 from abuse.reporting import ReportRefused, send_report
 from abuse.tasks import enrich
-from tests.abuse.conftest import get, wait_for
 from tests.abuse.factories import offender
-from tests.hub import Hub
+from tests.support.hub import Hub
+from tests.support.proxy import get
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +49,7 @@ def flushed_after(hub: Hub, new_ip) -> None:
     before it is too: the collector writes in order)."""
     sentinel = new_ip()
     assert fetch(hub, "/.env", sentinel).status_code == 429
-    assert wait_for(lambda: Offender.objects.filter(ip=sentinel).exists())
+    assert wait_until(lambda: Offender.objects.filter(ip=sentinel).exists())
 
 
 def test_a_valid_token_after_junk_tokens_from_its_address_is_served(
@@ -60,7 +61,7 @@ def test_a_valid_token_after_junk_tokens_from_its_address_is_served(
     assert junk[-1] == 429  # the junk connector is banned...
     answers = [get(limited_hub, "/healthz", shared_egress, token=token).status_code for _ in range(8)]
     assert 429 not in answers  # ...the real one behind the same address is not, past the anonymous limit
-    assert wait_for(lambda: KnownGood.objects.filter(network=shared_egress).exists())
+    assert wait_until(lambda: KnownGood.objects.filter(network=shared_egress).exists())
 
 
 def test_a_staff_session_is_never_refused_nor_recorded(limited_hub, new_ip, make_user) -> None:
@@ -85,7 +86,7 @@ def test_a_strangers_request_cannot_ban_a_known_good_address(
     token = make_token(make_user("claude"), resource=limited_hub.mcp_url)
     egress = new_ip()
     assert get(limited_hub, "/healthz", egress, token=token).status_code != 429
-    assert wait_for(lambda: KnownGood.objects.filter(network=egress).exists())
+    assert wait_until(lambda: KnownGood.objects.filter(network=egress).exists())
     # Made to fetch /.env, or a junk connector beside the real one: no ban on the shared address,
     # so anonymous requests from it (a token refresh at /token, the owner's login) still get through.
     assert get(limited_hub, "/.env", egress).status_code == 404
@@ -99,7 +100,7 @@ def test_known_good_addresses_are_never_staged_or_reported(
     token = make_token(make_user("claude"), resource=limited_hub.mcp_url)
     ip = new_ip()
     assert get(limited_hub, "/healthz", ip, token=token).status_code != 429
-    assert wait_for(lambda: KnownGood.objects.filter(network=ip).exists())
+    assert wait_until(lambda: KnownGood.objects.filter(network=ip).exists())
     row = offender(ip, status=Offender.Status.PENDING, enriched=False)
     assert "known good" in enrich(row.pk)
     assert Offender.objects.get(pk=row.pk).status == Offender.Status.PENDING
@@ -111,11 +112,11 @@ def test_known_good_addresses_are_never_staged_or_reported(
 def test_one_stray_request_is_counted_but_not_staged(limited_hub, new_ip) -> None:
     ip = new_ip()
     assert fetch(limited_hub, "/.env", ip).status_code == 429  # one cross-site <img>
-    row = wait_for(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="exploit").first())
+    row = wait_until(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="exploit").first())
     assert row is not None and "1 recorded request" in enrich(row.pk, force=True)
     assert Offender.objects.get(pk=row.pk).status == Offender.Status.PENDING
     assert fetch(limited_hub, "/healthz", ip).status_code == 429
-    row = wait_for(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="banned").first())
+    row = wait_until(lambda: Offender.objects.filter(ip=ip, reason_rows__reason="banned").first())
     assert row is not None and staging_refusal(row) is None  # a second request: it may be staged
 
 
@@ -147,7 +148,9 @@ def test_ipv6_addresses_of_one_64_share_a_throttle_and_a_ban(limited_hub) -> Non
     answers = [fetch(limited_hub, "/healthz", f"{net}::{n}").status_code for n in range(1, 7)]
     assert answers[:5].count(429) == 0 and answers[5] == 429
     # What is recorded (and would be reported) is the address seen, not the network.
-    assert wait_for(lambda: Offender.objects.filter(ip=f"{net}::6", reason_rows__reason="throttled").exists())
+    assert wait_until(
+        lambda: Offender.objects.filter(ip=f"{net}::6", reason_rows__reason="throttled").exists()
+    )
 
     site = _network().rsplit(":", 1)[0]
     assert fetch(limited_hub, "/.env", f"{site}:1::1").status_code == 429

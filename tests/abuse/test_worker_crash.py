@@ -11,8 +11,8 @@ import pytest
 from abuse.models import Offender, Report
 from abuse.reporting import ReportRefused, prepare
 from abuse.tasks import submit, sweep_reports
-from tests.abuse.conftest import wait_for
 from tests.abuse.factories import offender
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -43,15 +43,17 @@ def test_a_worker_killed_mid_submit_loses_nothing_and_its_redelivered_task_sends
     celery_worker_factory(**env)
     time.sleep(LEASE + 0.2)
     assert sweep_reports.delay().get(timeout=20) >= 1
-    assert wait_for(lambda: Report.objects.filter(pk=report.pk, state=Report.State.SENT).exists(), timeout=20)
+    assert wait_until(
+        lambda: Report.objects.filter(pk=report.pk, state=Report.State.SENT).exists(), timeout=20
+    )
 
     # Much later (AbuseIPDB and our own 15-minute rule would take a new report now), the broker hands
     # the killed worker's task to a worker listening on its queue.
     fake.duplicate_window = 0
     later = {**env, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY), "ABUSE_REPORT_INTERVAL_MINUTES": "0"}
     redelivered = celery_worker_factory(queue=crash_queue, **later)
-    assert wait_for(lambda: "abuse.submit_report" in redelivered.log(), timeout=30), redelivered.log()
-    assert wait_for(lambda: " succeeded " in redelivered.log(), timeout=20), redelivered.log()
+    assert wait_until(lambda: "abuse.submit_report" in redelivered.log(), timeout=30), redelivered.log()
+    assert wait_until(lambda: " succeeded " in redelivered.log(), timeout=20), redelivered.log()
     assert "was sent at" in redelivered.log()
 
     assert len(fake.accepted) == 1  # AbuseIPDB holds exactly one report

@@ -15,7 +15,7 @@ from abuse.models import Offender, RefusalDay, Report
 from tests.abuse.factories import offender
 from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
-from tests.hub import Hub, start_hub
+from tests.support.hub import Hub, start_hub
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 OWNER = ("owner", "correct horse battery staple")

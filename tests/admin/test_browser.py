@@ -21,7 +21,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
 from tests.fixtures.browser import new_page, screenshot
 from tests.fixtures.panes import SHELL
-from tests.hub import Hub
+from tests.support.hub import Hub
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 from .conftest import log_in, person_with_token, week_of_abuse

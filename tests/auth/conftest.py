@@ -8,7 +8,7 @@ import pytest
 
 from tests.auth.oauth_client import OAuthClient
 from tests.fakes.github import FakeGitHub
-from tests.hub import Hub
+from tests.support.hub import Hub
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ import anyio
 import httpx
 
 from tests.fakes.github import FakeGitHub
-from tests.hub import Hub, mcp_session, structured
+from tests.support.hub import Hub, mcp_session, structured
 
 CLAUDE_CALLBACK = "https://claude.ai/api/mcp/auth_callback"
 TIMEOUT = 10

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.auth.oauth_client import INITIALIZE, OAuthClient, mcp_post
-from tests.hub import Hub
+from tests.support.hub import Hub
 from tmuxhub.accounts.verifier import DjangoTokenVerifier, HubAccessToken
 
 pytestmark = pytest.mark.django_db(transaction=True)

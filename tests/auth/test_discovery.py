@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.auth.oauth_client import TIMEOUT, mcp_post, resource_metadata_url
-from tests.hub import Hub
+from tests.support.hub import Hub
 
 
 @pytest.mark.parametrize(

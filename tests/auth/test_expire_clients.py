@@ -8,14 +8,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model
+from oauth2_provider.models import AbstractApplication, get_access_token_model, get_application_model
 
 from tmuxhub.accounts import tasks
 
 pytestmark = pytest.mark.django_db
 
 
-def _client(name: str, age_hours: int) -> object:
+def _client(name: str, age_hours: int) -> AbstractApplication:
     application_model = get_application_model()
     application = application_model.objects.create(
         name=name,

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.auth.oauth_client import TIMEOUT, OAuthClient
-from tests.hub import Hub
+from tests.support.hub import Hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 
 from tests.auth.oauth_client import TIMEOUT, form_fields
 from tests.fakes.github import FakeGitHub
-from tests.hub import Hub
+from tests.support.hub import Hub
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from oauth2_provider.models import get_access_token_model
 
 from tests.auth.oauth_client import mcp_post
-from tests.hub import mcp_session
+from tests.support.hub import mcp_session
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from bridge.models import ToolCall
-from tests.fixtures.panes import call, call_error, wait_until
-from tests.hub import mcp_session
+from tests.support.hub import call, call_error, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ import asyncio
 import pytest
 
 from bridge.models import ToolCall
-from tests.fixtures.panes import call, call_error, wait_until
-from tests.hub import mcp_session
+from tests.support.hub import call, call_error, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,9 @@ import asyncio
 import pytest
 
 from tests.fakes.anthropic import Bash
-from tests.fixtures.panes import call, call_error, pane_text, wait_until
-from tests.hub import mcp_session, structured
+from tests.fixtures.panes import pane_text
+from tests.support.hub import call, call_error, mcp_session, structured
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

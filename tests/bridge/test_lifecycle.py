@@ -1,7 +1,6 @@
 import pytest
 
-from tests.fixtures.panes import call, call_error
-from tests.hub import mcp_session
+from tests.support.hub import call, call_error, mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

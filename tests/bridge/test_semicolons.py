@@ -3,8 +3,9 @@ care the ';' is lost and the arguments after it run as a tmux command of their o
 
 import pytest
 
-from tests.fixtures.panes import SHELL, call, pane_text, wait_until
-from tests.hub import mcp_session
+from tests.fixtures.panes import SHELL, pane_text
+from tests.support.hub import call, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

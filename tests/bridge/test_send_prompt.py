@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from tests.fixtures.panes import call, call_error, pane_text, wait_until
-from tests.hub import mcp_session
+from tests.fixtures.panes import pane_text
+from tests.support.hub import call, call_error, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

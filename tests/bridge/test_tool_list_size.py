@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.hub import mcp_session
+from tests.support.hub import mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

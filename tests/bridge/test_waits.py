@@ -7,8 +7,9 @@ import pytest
 
 from bridge import watch
 from bridge.screen import LineMatcher
-from tests.fixtures.panes import call, pane_text, wait_until
-from tests.hub import mcp_session
+from tests.fixtures.panes import pane_text
+from tests.support.hub import call, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

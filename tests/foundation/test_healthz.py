@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 
-from tests.fixtures.panes import wait_until
+from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,11 @@ def test_it_reports_every_part_up(hub, tmux, celery_worker_factory, staff_cookie
     tmux.new_session(session_name="keepalive")
     celery_worker_factory(beat=True)
 
-    response = wait_until(lambda: (r := healthz(hub, staff_cookies)).status_code == 200 and r, timeout=30)
+    def all_up() -> httpx.Response | None:
+        response = healthz(hub, staff_cookies)
+        return response if response.status_code == 200 else None
+
+    response = wait_until(all_up, timeout=30)
 
     body = response.json()
     assert body["down"] == []

@@ -1,7 +1,7 @@
 import httpx
 import pytest
 
-from tests.hub import mcp_session, structured
+from tests.support.hub import mcp_session, structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

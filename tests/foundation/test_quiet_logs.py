@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-from tests.hub import BASE_DIR
+from tests.support.hub import BASE_DIR
 
 REPEATING_FAILURE = """
 import logging, django

@@ -11,7 +11,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.hub import BASE_DIR, free_port
+from tests.support.hub import BASE_DIR, free_port
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.hub import BASE_DIR
+from tests.support.hub import BASE_DIR
 
 SETTINGS = (BASE_DIR / "tmuxhub" / "settings.py").read_text()
 ENV_EXAMPLE = (BASE_DIR / ".env.example").read_text()

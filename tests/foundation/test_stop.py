@@ -13,8 +13,8 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.hub import BASE_DIR, free_port
-from tests.processes import start_logged, wait_until_ready
+from tests.support.hub import BASE_DIR, free_port
+from tests.support.processes import start_logged, wait_until_ready
 
 
 def _family(process: subprocess.Popen[bytes]) -> list[psutil.Process]:

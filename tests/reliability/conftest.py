@@ -9,7 +9,7 @@ use them. Each instance here listens on a free loopback port and is deleted at t
 
     def test_y(own_postgres, hub_factory):
         hub = hub_factory(DATABASE_URL=own_postgres.url)   # its database is migrated
-        token = mint_token(own_postgres, hub.url)
+        token = mint_token_in(own_postgres, hub.url)
         own_postgres.restart()
 """
 
@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.hub import BASE_DIR, free_port
-from tests.processes import wait_until_ready
+from tests.support.hub import BASE_DIR, free_port
+from tests.support.processes import wait_until_ready
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -139,7 +139,7 @@ def _as_postgres(argv: list[str]) -> None:
 MINT_TOKEN = """
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from tests.tokens import mint_token
+from tests.support.tokens import mint_token
 from tmuxhub.accounts.models import AllowedGitHubUser
 user = get_user_model().objects.create_user(username="faulty")
 AllowedGitHubUser.objects.create(github_login="faulty", user=user)
@@ -149,7 +149,7 @@ print(mint_token(user, settings.MCP_RESOURCE_URL, client="fault client"))
 
 @pytest.fixture
 def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
-    """A PostgreSQL cluster of this test's own, migrated; `mint_token` gives a hub on it a token."""
+    """A PostgreSQL cluster of this test's own, migrated; `mint_token_in` gives a hub on it a token."""
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"{PG_BIN}/initdb is missing: apt-get install postgresql (scripts/ensure-system test)")
     folder = Path(tempfile.mkdtemp(prefix="tmuxhub-pg-"))
@@ -173,7 +173,7 @@ def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def mint_token(instance: OwnPostgres, public_url: str) -> str:
+def mint_token_in(instance: OwnPostgres, public_url: str) -> str:
     env_backup = os.environ.get("TMUXHUB_PUBLIC_URL")
     os.environ["TMUXHUB_PUBLIC_URL"] = public_url
     try:

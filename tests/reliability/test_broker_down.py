@@ -17,9 +17,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from abuse.models import Offender
-from tests.abuse.conftest import wait_for
 from tests.abuse.factories import offender
-from tests.hub import BASE_DIR, mcp_session
+from tests.support.hub import BASE_DIR, mcp_session
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio, pytest.mark.slow]
 
@@ -50,7 +50,7 @@ def test_admin_submit_says_the_broker_is_down_within_seconds_and_works_once_it_i
         celery_worker_factory(REDIS_URL=own_redis.url, **abuse_services.env)
         back = http.post("/admin/abuse/offender/", data=form, follow_redirects=True)
         assert "Queued for AbuseIPDB: 185.220.104.1." in html.unescape(back.text)
-    assert wait_for(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=30)
+    assert wait_until(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=30)
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == [row.ip]
     assert "Traceback" not in hub.log()
 

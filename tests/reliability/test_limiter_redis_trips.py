@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.abuse.conftest import get
+from tests.support.proxy import get
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

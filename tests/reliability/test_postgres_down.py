@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tests.abuse.conftest import get
-from tests.fixtures.panes import wait_until
+from tests.support.proxy import get
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

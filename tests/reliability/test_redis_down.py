@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 
-from tests.abuse.conftest import get
-from tests.fixtures.panes import call, call_error, wait_until
-from tests.hub import BASE_DIR, mcp_session
+from tests.support.hub import BASE_DIR, call, call_error, mcp_session
+from tests.support.proxy import get
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio, pytest.mark.slow]
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.hub import BASE_DIR
+from tests.support.hub import BASE_DIR
 
 pytestmark = pytest.mark.slow
 

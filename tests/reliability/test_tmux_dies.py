@@ -11,8 +11,7 @@ import anyio
 import psutil
 import pytest
 
-from tests.fixtures.panes import call
-from tests.hub import mcp_session
+from tests.support.hub import call, mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

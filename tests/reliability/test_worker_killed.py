@@ -10,7 +10,7 @@ import pytest
 from abuse.models import Enrichment, Offender
 from abuse.tasks import enrich
 from tests.abuse.factories import offender
-from tests.fixtures.panes import wait_until
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

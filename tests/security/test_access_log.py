@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hub import BASE_DIR, free_port
-from tests.processes import start_logged, stop, wait_until_ready
+from tests.support.hub import BASE_DIR, free_port
+from tests.support.processes import start_logged, stop, wait_until_ready
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

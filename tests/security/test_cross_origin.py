@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.auth.oauth_client import INITIALIZE
-from tests.hub import Hub, start_hub
+from tests.support.hub import Hub, start_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hub import BASE_DIR, free_port, uvicorn_argv
-from tests.processes import start_logged, stop, wait_until_ready
+from tests.support.hub import BASE_DIR, free_port, uvicorn_argv
+from tests.support.processes import start_logged, stop, wait_until_ready
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.hub import Hub, start_hub
+from tests.support.hub import Hub, start_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

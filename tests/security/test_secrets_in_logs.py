@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.auth.oauth_client import OAuthClient
-from tests.fixtures.panes import call
-from tests.hub import mcp_session
+from tests.support.hub import call, mcp_session
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.hub import mcp_session, structured
+from tests.support.hub import mcp_session, structured
 
 
 @pytest.fixture

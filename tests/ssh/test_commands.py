@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.hub import structured
+from tests.support.hub import structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

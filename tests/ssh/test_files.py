@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.hub import mcp_session, structured
+from tests.support.hub import call, mcp_session, structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
-
-
-async def call(mcp, tool, **arguments):
-    result = await mcp.call_tool(tool, arguments)
-    assert not result.is_error, result.content[0].text
-    return structured(result)
 
 
 async def test_a_mebibyte_of_random_bytes_round_trips_exactly(ssh, sshd):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.hub import mcp_session, start_hub, structured
+from tests.support.hub import mcp_session, start_hub, structured
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from bridge.exceptions import BridgeError
 from bridge.ssh import check_command
-from tests.hub import BASE_DIR
+from tests.support.hub import BASE_DIR
 
 
 def settings_of(**env: str) -> subprocess.CompletedProcess[str]:

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from tests.processes import start_logged, stop, wait_until_ready
+from tests.support.processes import start_logged, stop, wait_until_ready
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -106,3 +106,17 @@ def structured(result: Any) -> Any:
     if getattr(result, "structured_content", None) is not None:
         return result.structured_content
     return json.loads(result.content[0].text)
+
+
+async def call(client: Any, tool: str, /, **arguments: Any) -> Any:
+    """Call a tool that must succeed; its structured result."""
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, result.content[0].text
+    return structured(result)
+
+
+async def call_error(session: Any, tool: str, arguments: dict[str, Any]) -> str:
+    """Call a tool that must fail; its error message."""
+    result = await session.call_tool(tool, arguments)
+    assert result.is_error, structured(result)
+    return result.content[0].text
