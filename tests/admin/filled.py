@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -13,6 +14,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from abuse.categories import Reason
 from abuse.models import Enrichment, Offender, ReasonCount, RefusalDay, Report, RequestSample
 from bridge.models import ToolCall
+from tests.abuse.factories import offender
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 PEOPLE = (("octocat", "", True), ("hubot", "readonly", False), ("monalisa", "destructive", False))
@@ -133,3 +135,21 @@ def fill(offenders: int = 67, tool_calls: int = 80, seed: int = 17) -> None:
             )
     today = now.date()
     RefusalDay.add({today - timedelta(days=day): rng.randint(0, 900) for day in range(7) if day != 3})
+
+
+def week_of_abuse() -> dict[str, Any]:
+    """Two pending, one staged, one reported offender; refusals on three days, one report today."""
+    today = timezone.now().date()
+    pending = [offender("8.8.4.4", Offender.Status.PENDING), offender("8.8.8.8", Offender.Status.PENDING)]
+    staged = offender("9.9.9.9")
+    reported = offender("1.1.1.1", Offender.Status.REPORTED)
+    Report.objects.create(
+        offender=reported,
+        state=Report.State.SENT,
+        categories=[21, 15],
+        comment="tmuxhub: test",
+        attack_time=reported.last_seen,
+        reported_at=timezone.now(),
+    )
+    RefusalDay.add({today: 120, today - timedelta(days=2): 30, today - timedelta(days=6): 5})
+    return {"pending": pending, "staged": staged, "reported": reported}

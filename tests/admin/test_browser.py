@@ -17,14 +17,15 @@ from oauth2_provider.models import AccessToken
 
 from abuse.models import Offender
 from bridge.models import ToolCall
+from tests.admin.filled import week_of_abuse
 from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
 from tests.fixtures.browser import new_page, screenshot
 from tests.fixtures.panes import SHELL
 from tests.support.hub import Hub
+from tests.support.people import log_in, person_with_token
 from tmuxhub.accounts.models import AllowedGitHubUser
 
-from .conftest import log_in, person_with_token, week_of_abuse
 from .filled import fill
 
 CONTRAST = (Path(__file__).parent / "contrast.js").read_text()

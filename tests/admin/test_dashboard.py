@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from bridge.models import ToolCall
-
-from .conftest import force_login, person_with_token, week_of_abuse
+from tests.admin.filled import week_of_abuse
+from tests.support.people import force_login, person_with_token
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from bridge.models import ToolCall
+from tests.support.people import force_login, person_with_token
 from tmuxhub.accounts.models import TIER_CHOICES, AllowedGitHubUser
-
-from .conftest import force_login, person_with_token
 
 pytestmark = pytest.mark.django_db
 

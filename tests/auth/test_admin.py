@@ -2,37 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from tests.support.people import person_with_token
 from tmuxhub.accounts.models import AllowedGitHubUser
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def session_of_octocat() -> tuple[object, object]:
+def session_of_octocat() -> tuple[AllowedGitHubUser, Any]:
     """octocat, allow-listed, with a client and a live access + refresh token pair."""
-    user = get_user_model().objects.create_user("octocat")
-    entry = AllowedGitHubUser.objects.create(github_login="octocat", user=user)
-    application = get_application_model().objects.create(
-        name="Claude",
-        client_type="public",
-        authorization_grant_type="authorization-code",
-        redirect_uris="https://claude.ai/api/mcp/auth_callback",
-    )
-    access = get_access_token_model().objects.create(
-        user=user, application=application, token="access", expires=timezone.now() + timedelta(hours=1)
-    )
-    get_refresh_token_model().objects.create(
-        user=user, application=application, token="refresh", access_token=access
-    )
-    return entry, application
+    entry, access = person_with_token("octocat", "Claude")
+    return entry, access.application
 
 
 def _live_tokens() -> int:
@@ -53,7 +39,7 @@ def test_the_client_list_shows_clients_and_revokes_all_their_tokens(
     )
 
     assert _live_tokens() == 0
-    assert get_refresh_token_model().objects.get(token="refresh").revoked is not None
+    assert get_refresh_token_model().objects.get(token="refresh-octocat").revoked is not None
 
 
 def test_deleting_an_allow_list_entry_in_the_admin_revokes_its_tokens(
