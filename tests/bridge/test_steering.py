@@ -60,7 +60,9 @@ async def test_respawn_restarts_a_pane_with_the_command_given(destructive_hub, d
     pane = make_pane("sleep 600", name="crashy")
     pane.cmd("set-option", "-p", "remain-on-exit", "on")
     pane.cmd("respawn-pane", "-k", "sh -c 'echo crashed; exit 3'")
-    wait_until(lambda: pane.cmd("display", "-p", "#{pane_dead}").stdout == ["1"])
+    # tmux marks the pane dead when its output ends and records the status when the child is reaped:
+    # two events, so wait for both before asking.
+    wait_until(lambda: pane.cmd("display", "-p", "#{pane_dead} #{pane_dead_status}").stdout == ["1 3"])
 
     async with mcp_session(destructive_hub, destructive_token) as session:
         status = await call(
