@@ -22,7 +22,9 @@ WINDOW_RE = re.compile(rf"^(@\d{{1,6}}|{_NAME}:\d{{1,4}})$")
 PANE_RE = re.compile(rf"^(%\d{{1,6}}|{_NAME}:\d{{1,4}}\.\d{{1,4}})$")
 
 
-def _checker(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+def checker(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A pydantic AfterValidator: the whole value must match `pattern` ("'x' is not {what}" if not)."""
+
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
             raise ValueError(f"{value[:80]!r} is not {what}")
@@ -37,7 +39,7 @@ Name = Annotated[
         description="A new name: letters, digits, '_' or '-', at most 64, not starting with '-'.",
         json_schema_extra={"pattern": NAME_RE.pattern},
     ),
-    AfterValidator(_checker(NAME_RE, "a valid name: use letters, digits, '_' or '-' (e.g. work-2)")),
+    AfterValidator(checker(NAME_RE, "a valid name: use letters, digits, '_' or '-' (e.g. work-2)")),
 ]
 SessionTarget = Annotated[
     str,
@@ -46,7 +48,7 @@ SessionTarget = Annotated[
         json_schema_extra={"pattern": SESSION_RE.pattern},
     ),
     AfterValidator(
-        _checker(SESSION_RE, "a session: give its id like '$1' or its exact name (see tmux_list_sessions)")
+        checker(SESSION_RE, "a session: give its id like '$1' or its exact name (see tmux_list_sessions)")
     ),
 ]
 WindowTarget = Annotated[
@@ -56,7 +58,7 @@ WindowTarget = Annotated[
         json_schema_extra={"pattern": WINDOW_RE.pattern},
     ),
     AfterValidator(
-        _checker(
+        checker(
             WINDOW_RE, "a window: give its id like '@2' or 'session:index' like 'work:0' (see list_windows)"
         )
     ),
@@ -68,7 +70,7 @@ PaneTarget = Annotated[
         json_schema_extra={"pattern": PANE_RE.pattern},
     ),
     AfterValidator(
-        _checker(
+        checker(
             PANE_RE, "a pane: give its id like '%3' or 'session:window.pane' like 'work:0.1' (see list_panes)"
         )
     ),
@@ -80,7 +82,7 @@ Target = Annotated[
         description="A pane, window or session: '%3', 'work:0.1', '@2', 'work:0', '$1', 'work'.",
         json_schema_extra={"pattern": TARGET_RE.pattern},
     ),
-    AfterValidator(_checker(TARGET_RE, "a pane, window or session: e.g. '%3', '@2', 'work:0', '$1', 'work'")),
+    AfterValidator(checker(TARGET_RE, "a pane, window or session: e.g. '%3', '@2', 'work:0', '$1', 'work'")),
 ]
 StartDirectory = Annotated[
     str,
@@ -393,13 +395,9 @@ def check_host(host: str) -> str:
     )
 
 
-def check_user(user: str) -> str:
-    if not USER_RE.fullmatch(user):
-        raise ValueError(
-            f"{user[:40]!r} is not a user name: letters, digits, '_', '.', '-', at most 32, "
-            "starting with a letter or '_'"
-        )
-    return user
+check_user = checker(
+    USER_RE, "a user name: letters, digits, '_', '.', '-', at most 32, starting with a letter or '_'"
+)
 
 
 def check_path(path: str) -> str:

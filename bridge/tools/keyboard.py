@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field
 from bridge import steering, tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
-from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds
+from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds, checker
 from bridge.screen import cap_bytes, row_showing, shows, tail_of
 from bridge.ssh.protocol import Markers, between, visible
 
@@ -119,13 +119,11 @@ KEY = re.compile(
 )
 
 
-def _check_key(key: str) -> str:
-    if not KEY.fullmatch(key):
-        raise ValueError(
-            f"{key[:40]!r} is not a key name: use e.g. C-c, Escape, Enter, Tab, Up, Down, PageUp, F5, M-x, "
-            "or one printable character but ';'; send text with tmux_send_prompt"
-        )
-    return key
+_check_key = checker(
+    KEY,
+    "a key name: use e.g. C-c, Escape, Enter, Tab, Up, Down, PageUp, F5, M-x, "
+    "or one printable character but ';'; send text with tmux_send_prompt",
+)
 
 
 Key = Annotated[
