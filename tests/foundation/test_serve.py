@@ -1,37 +1,14 @@
 """`tmuxhub serve` on the embedded default: what `make run` gives a new user."""
 
-import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import httpx
 import psutil
-import pytest
 
-from tests.support.hub import BASE_DIR, free_port
-
-
-@pytest.fixture
-def embedded_env(tmux_socket, tmp_path):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "TMUXHUB_DATA_DIR")
-    }
-    port = free_port()
-    env.update(
-        TMUXHUB_DATA_DIR=tempfile.mkdtemp(prefix="tmuxhub-embedded-"),
-        TMUXHUB_TMUX_SOCKET=tmux_socket,
-        TMUXHUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
-    )
-    # The port comes from the environment file (TMUXHUB_ENV_FILE), as from a deployment's .env.
-    env_file = tmp_path / "tmuxhub.env"
-    env_file.write_text(f"TMUXHUB_PORT={port}\n")
-    env["TMUXHUB_ENV_FILE"] = str(env_file)
-    return env, port
+from tests.support.hub import BASE_DIR
 
 
 def _wait_for_health(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> httpx.Response:

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.hub import BASE_DIR, free_port
+from tests.support.hub import BASE_DIR
 from tests.support.processes import start_logged, wait_until_ready
 
 
@@ -66,19 +66,10 @@ def test_sigterm_to_the_command_stops_celery_and_leaves_no_process(
         assert list(cwd.iterdir()) == []
 
 
-def test_sigterm_to_serve_stops_web_and_worker_within_5_seconds(tmux_socket: str, tmp_path: Path) -> None:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "TMUXHUB_DATA_DIR")
-    }
-    port = free_port()
-    env.update(
-        TMUXHUB_DATA_DIR=str(tmp_path / "data"),
-        TMUXHUB_TMUX_SOCKET=tmux_socket,
-        TMUXHUB_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        TMUXHUB_ENV_FILE=os.devnull,
-    )
+def test_sigterm_to_serve_stops_web_and_worker_within_5_seconds(
+    embedded_env: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, port = embedded_env
     log = tmp_path / "serve.log"
     process = start_logged(
         [sys.executable, "-m", "tmuxhub.cli", "serve", "--port", str(port)], log, cwd=BASE_DIR, env=env
