@@ -1,12 +1,13 @@
 """/healthz: 200 when every part answers, 503 naming what is down; details for staff only."""
 
+import os
+from collections.abc import Callable
 from importlib import import_module
 
 import httpx
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.core.cache import cache
 
 from tests.support.waits import wait_until
 
@@ -31,14 +32,29 @@ def staff_cookies(make_user):
 
 
 @pytest.fixture
-def no_heartbeats():
-    """Forget the heartbeats earlier tests' workers left in the cache."""
-    cache.delete_many(["heartbeat:worker", "heartbeat:beat"])
+def instance() -> str:
+    """A tmuxhub instance name of this test's own: its heartbeats and queue are not those of the
+    session's shared workers, which keep beating while this test runs."""
+    return f"{os.environ['TMUXHUB_INSTANCE']}-healthz-{os.urandom(4).hex()}"
 
 
-def test_it_reports_every_part_up(hub, tmux, celery_worker_factory, staff_cookies):
+@pytest.fixture
+def own_hub(hub_factory, instance):
+    return hub_factory(TMUXHUB_INSTANCE=instance)
+
+
+@pytest.fixture
+def own_worker(celery_worker_factory, instance) -> Callable[..., object]:
+    def start(beat: bool = False) -> object:
+        return celery_worker_factory(queue=instance, beat=beat, TMUXHUB_INSTANCE=instance)
+
+    return start
+
+
+def test_it_reports_every_part_up(own_hub, tmux, own_worker, staff_cookies):
+    hub = own_hub
     tmux.new_session(session_name="keepalive")
-    celery_worker_factory(beat=True)
+    own_worker(beat=True)
 
     def all_up() -> httpx.Response | None:
         response = healthz(hub, staff_cookies)
@@ -53,13 +69,14 @@ def test_it_reports_every_part_up(hub, tmux, celery_worker_factory, staff_cookie
     assert body["checks"]["worker"].startswith("ok (last heartbeat")
 
 
-def test_it_is_down_while_no_worker_or_beat_is_alive(hub, tmux, no_heartbeats, celery_worker_factory):
+def test_it_is_down_while_no_worker_or_beat_is_alive(own_hub, tmux, own_worker):
+    hub = own_hub
     tmux.new_session(session_name="keepalive")
 
     assert healthz(hub).status_code == 503
     assert healthz(hub).json()["down"] == ["worker", "beat"]
 
-    celery_worker_factory()  # a worker, but no beat scheduling
+    own_worker()  # a worker, but no beat scheduling
 
     wait_until(lambda: healthz(hub).json()["down"] == ["beat"], timeout=15)
 
