@@ -1,8 +1,9 @@
 """A persistent tmux control-mode connection (`tmux -C`): tmux commands without a process per call.
 
 Spawning `tmux capture-pane` costs ~2 ms (fork, exec, socket handshake); the same command written to
-a control-mode client that stays attached answers in well under 0.1 ms. One `ControlClient` per hub
-process keeps such a client attached to the configured socket and runs commands through it:
+a control-mode client that stays attached answers in well under 0.1 ms. Each hub process keeps one
+shared `ControlClient` attached to the configured socket for its reads (`shared_client`, used by
+`bridge/tmux.py`); `bridge/watch.py` attaches one more per session it follows the output of:
 
     client = shared_client(["-S", "/run/tmux/hub"], timeout=5)
     text = client.capture_pane("%3", 100)                # from a thread
@@ -11,16 +12,18 @@ process keeps such a client attached to the configured socket and runs commands 
 Protocol (tmux(1), CONTROL MODE): each command written to stdin is answered by a block
 `%begin TIME NUMBER FLAGS` ... `%end TIME NUMBER FLAGS` (or `%error ...`) with the same three fields;
 blocks for commands this client sent carry FLAGS 1. Between blocks tmux only writes notifications,
-lines starting with `%`, which are ignored here (`-f no-output` keeps pane output from being sent at
-all). Command output inside a block is written raw, exactly as `tmux cmd` prints it: only `%output`
-notifications are octal-escaped, so nothing is decoded here (tests pin that a literal `\\101` in a
-pane comes back as those four characters).
+lines starting with `%`: handed to `on_notification` when the client has one (the watchers follow
+`%output`), dropped otherwise, and a client without one attaches with `no-output`, so tmux does not
+send it pane output at all. Command output inside a block is written raw, exactly as `tmux cmd`
+prints it: only `%output` notifications are octal-escaped, so nothing is decoded here (tests pin
+that a literal `\\101` in a pane comes back as those four characters).
 
 Commands are pipelined: tmux runs them in the order they arrive and answers in that order, so
 writers append to a FIFO under a lock and one reader thread pops it. Every command has a timeout; a
 timeout, a desynchronised stream or tmux exiting closes the connection, fails what was pending with
 `ControlModeUnavailable`, and the next command starts a new one. Callers fall back to a plain
-`tmux` subprocess on `ControlModeUnavailable` and report `TmuxCommandError` (tmux's own `%error`).
+`tmux` subprocess on `ControlModeUnavailable`, but not on its `ControlModeTimeout` (a subprocess would
+most likely hang too), and report `TmuxCommandError` (tmux's own `%error`).
 """
 
 from __future__ import annotations
