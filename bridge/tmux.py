@@ -1,4 +1,4 @@
-"""The tmux service layer: the only module that names tmux commands or talks to tmux.
+"""The tmux service layer: the one module that names the tmux commands the hub runs.
 
 Tools, SSH sessions, the CLI and the admin call the functions here (`capture`, `kill_pane`,
 `set_window_option`, `take_window_lock`, ...); none of them builds a tmux argv. Everything is
@@ -8,11 +8,15 @@ in one place: `run_sync` applies `literal` to every argument.
 Two ways to reach tmux:
 - `read()`: read-only commands over one persistent control-mode client per process
   (`bridge/control_mode.py`), no process per call; a `tmux` subprocess when that client is
-  unavailable.
+  unavailable or the command cannot go over it (too long, a quote or a control character).
 - `run()`: one `tmux` process per call, with an argv list (never a shell string), for everything
   that changes state, takes stdin (`load-buffer -`), or must run as one command list (`a ; b`):
   tmux runs a list back to back, where control mode would answer each command in a block of its
-  own. Async callers get it in a worker thread, so a slow tmux never blocks the event loop.
+  own. The SSH windows' reads (`window_rows`, `capture_raw`) and `environment` use it too. Async
+  callers get it in a worker thread, so a slow tmux never blocks the event loop.
+
+Waits follow pane output over control-mode clients of their own (`bridge/watch.py`), attached to the
+session they watch; what they read, they read through this module.
 
 Why not libtmux's object model here: its `tmux_cmd` has no timeout, and a lookup such as
 `server.panes.get(pane_id=...)` spawns several tmux processes where one `capture-pane` or
