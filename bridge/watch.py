@@ -9,7 +9,8 @@ chunks it holds, so nothing is missed however fast output comes, and a quiet pan
 Anything else tmux reports about the session (a layout change, a window or the session closing)
 wakes the feeds too: the waiter then checks that its pane still exists (`Feed.recheck`).
 
-The two waits every caller shares (tools, and anything else that waits on a screen):
+The two waits of the wait tools (`bridge/tools/waits.py`); `ask` reads a feed itself (`watch`, in
+`bridge/steering.py`), while `run_command`, SSH sessions and prompt verification poll the screen:
 
     lines, elapsed = await wait_for_text("%3", LineMatcher("done", is_regex=False, ignore_case=False), 30)
     idle, elapsed = await wait_until_quiet("%3", quiet=2.0, timeout=60)
