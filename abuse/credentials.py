@@ -3,9 +3,9 @@
 The rate limiter asks before counting, because such a request spends its credential's budget, not
 its IP's (`policy.py`). Answers are cached per process by the credential's sha256 (never the
 credential) for `ABUSE_TOKEN_CACHE_SECONDS`, good and bad alike, so a client costs one check per
-credential and not one per request. Tokens are checked with the verifier `/mcp` uses (injected by
-`tmuxhub.asgi`, so this app does not import the bridge); sessions with Django's own `get_user`, which
-also checks the session against the user's password hash.
+credential and not one per request. Tokens are checked with the verifier `/mcp` uses
+(`tmuxhub.accounts.token_cache`, handed in by `tmuxhub.asgi` as `token_is_valid`); sessions with
+Django's own `get_user`, which also checks the session against the user's password hash.
 """
 
 from __future__ import annotations
