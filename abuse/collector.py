@@ -1,4 +1,4 @@
-"""Counts every refused request in memory and writes them to the database in batches.
+"""Counts every refused (or ban-triggering) request in memory and writes them to the database in batches.
 
 A flood must not cost one SQL transaction per hit: the middleware calls `record()` (a dict update),
 and a background task flushes every `ABUSE_FLUSH_SECONDS` with a handful of statements per batch.

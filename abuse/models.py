@@ -44,7 +44,7 @@ def is_reportable(ip: str) -> bool:
 
 
 class Offender(models.Model):
-    """One client IP that was refused (429) at least once; counts are exact, samples are bounded."""
+    """One client IP that was refused (429) or banned at least once; counts are exact, samples bounded."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending (collecting)"
