@@ -2,9 +2,9 @@
 
 Importing the settings only reads: `TmuxhubConfig.ready` (every Django process: `tmuxhub serve`,
 uvicorn, `manage`, Celery) calls `prepare`, which makes the folder (0700;
-`tmuxhub/accounts/datafiles.py` tightens older ones), the embedded Celery broker's and result
-backend's folders, and, in embedded mode without `SECRET_KEY`, a per-installation secret key kept
-beside the database so restarts keep sessions.
+`tmuxhub/accounts/datafiles.py` tightens older ones), the embedded Celery broker's folders, and, in
+embedded mode without `SECRET_KEY`, a per-installation secret key kept beside the database so
+restarts keep sessions.
 """
 
 from __future__ import annotations
