@@ -1,4 +1,4 @@
-"""Worker and beat heartbeats: `/healthz` reports the abuse pipeline down when either stops.
+"""Worker and beat heartbeats: `/healthz` reports `worker` or `beat` down when its heartbeat stops.
 
 Every Celery worker records `worker` when it starts and then every `TMUXHUB_HEARTBEAT_SECONDS`.
 Beat records `beat` when it starts and schedules the `tmuxhub.beat_heartbeat` task as often, which a
