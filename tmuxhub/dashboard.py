@@ -1,10 +1,10 @@
 """The owner's admin pages beyond the model admins: the dashboard, people and their sign-ins, the
 live pane view; and the site's icon.
 
-Every page is wrapped in `admin.site.admin_view` (see `urlpatterns`): staff only, CSRF-protected,
-never cached (the admin's translation catalogue alone is cached, a day). The dashboard replaces the
-admin index (`/admin/`) and keeps the app list beside it. How times, durations and clients read is
-in `humanize`, the pane's colours in `ansi`.
+Every page but the login (and the icon) is wrapped in `admin.site.admin_view` (see `urlpatterns`):
+staff only, CSRF-protected, never cached (the admin's translation catalogue alone is cached, a day).
+The dashboard replaces the admin index (`/admin/`) and keeps the app list beside it. How times,
+durations and clients read is in `humanize`, the pane's colours in `ansi`.
 """
 
 from __future__ import annotations
