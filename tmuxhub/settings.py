@@ -441,7 +441,8 @@ ABUSE_MAX_404 = env.int("ABUSE_MAX_404", default=30)
 ABUSE_MAX_AUTH_FAILURES = env.int("ABUSE_MAX_AUTH_FAILURES", default=10)
 ABUSE_STRIKE_WINDOW = env.int("ABUSE_STRIKE_WINDOW", default=600)
 ABUSE_BAN_SECONDS = env.int("ABUSE_BAN_SECONDS", default=3600)
-# Per-process caches in front of Redis: refusals, token validity, the admin's allow-list.
+# Per-process caches: refusals (in front of Redis), token and staff-session validity, the abuse
+# review's allow-list and known-good addresses (from the database).
 ABUSE_LOCAL_CACHE_SECONDS = env.float("ABUSE_LOCAL_CACHE_SECONDS", default=5.0)
 ABUSE_TOKEN_CACHE_SECONDS = env.float("ABUSE_TOKEN_CACHE_SECONDS", default=60.0)
 ABUSE_ALLOWLIST_REFRESH_SECONDS = env.float("ABUSE_ALLOWLIST_REFRESH_SECONDS", default=10.0)
