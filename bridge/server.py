@@ -1,4 +1,4 @@
-"""The MCP server: tools registered here and by `abuse`, served over stateless Streamable HTTP.
+"""The MCP server: the tools of `bridge.registry` (the bridge's, `abuse`'s), over stateless Streamable HTTP.
 
 `HubServer` is where every tool call passes: it resolves the caller (`bridge.context`), hides and
 refuses tools above their tier, accepts real clients' argument quirks, turns errors into tool
