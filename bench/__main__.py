@@ -6,10 +6,10 @@ reading 100 lines of a tmux pane through every path and prints medians and ratio
     python -m bench --only floor hub     # some parts: floor hub seeds prompt claude wait flood
 
 Everything is local: a tmux server on a socket of its own, tmuxhub under uvicorn with a throw-away
-SQLite data folder and a real access token, the seed servers from bench/.venv-seeds (made on first
-use), and a Redis at REDIS_URL (default redis://127.0.0.1:6379/15, keys prefixed and removed).
-Every loop stops at --calls calls or --seconds seconds, whichever comes first. Results go to
-bench/results/bench-<time>.json.
+SQLite data folder and a real access token, the seed servers from bench/.venv-seeds and
+bench/.venv-seed-tmux-mcp (made on first use), and a Redis at REDIS_URL (default
+redis://127.0.0.1:6379/15, keys prefixed and removed). Every loop stops at --calls calls or
+--seconds seconds, whichever comes first. Results go to bench/results/bench-<time>.json.
 """
 
 from __future__ import annotations
