@@ -13,6 +13,7 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import libtmux
 import pytest
@@ -37,43 +38,41 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _flush_waits_for_background_writers() -> Iterator[None]:
-    """Between transactional tests Django empties PostgreSQL with one TRUNCATE of every table. The hub
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
+@pytest.fixture(autouse=True)
+def _background_writers_settle(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a transactional test Django empties PostgreSQL with one TRUNCATE of every table. The hub
     and worker processes write in the background a moment after a test's last request (audit batches,
-    abuse counts), and a TRUNCATE racing such an INSERT deadlocks, failing the next test too. So the
-    flush waits until no other session of the test database is busy, and retries after a deadlock."""
-    import psycopg
-    from django.db import OperationalError
-    from django.db.backends.postgresql.operations import DatabaseOperations
-
-    flush = DatabaseOperations.execute_sql_flush
-
-    def wait_for_other_sessions(operations: DatabaseOperations, seconds: float = 3) -> None:
-        deadline = time.monotonic() + seconds
-        with operations.connection.cursor() as cursor:
-            while time.monotonic() < deadline:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
-                )
-                if cursor.fetchone()[0] == 0:
-                    return
-                time.sleep(0.05)
-
-    def patient_flush(operations: DatabaseOperations, sql_list: list[str]) -> None:
-        for attempt in range(3):
-            wait_for_other_sessions(operations)
-            try:
-                flush(operations, sql_list)
-                return
-            except OperationalError as exc:
-                if attempt == 2 or not isinstance(exc.__cause__, psycopg.errors.DeadlockDetected):
-                    raise
-
-    DatabaseOperations.execute_sql_flush = patient_flush  # type: ignore[method-assign, assignment]
+    abuse counts), and a TRUNCATE racing such an INSERT deadlocks, failing the next test too. So before
+    that flush, this waits until no other session of the test database is busy."""
+    if not _is_transactional(request):
+        yield
+        return
+    # Set up the database first, so that its teardown (the flush) comes after this one.
+    request.getfixturevalue("transactional_db")
     yield
-    DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        _wait_until_no_other_session_is_busy(connection)
+
+
+def _wait_until_no_other_session_is_busy(connection: Any, seconds: float = 5) -> None:
+    """Idle twice in a row 30 ms apart: one idle glance can fall between a writer's two statements."""
+    quiet_glances = 0
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline and quiet_glances < 2:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            quiet_glances = quiet_glances + 1 if cursor.fetchone()[0] == 0 else 0
+            time.sleep(0.03)
 
 
 @pytest.fixture(scope="session")
