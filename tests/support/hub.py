@@ -101,6 +101,24 @@ async def mcp_session(
         yield session
 
 
+@asynccontextmanager
+async def mcp_client(hub_or_url: Hub | str, token: str | None) -> AsyncIterator[Any]:
+    """The SDK's `Client` as it connects by default (mode "auto"): it asks `server/discover` and, when
+    the server speaks it, uses the 2026-07-28 protocol: one self-contained POST per request, no
+    handshake. `mcp_session` is the older handshake (initialize, then requests)."""
+    from mcp.client.client import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    url = hub_or_url.mcp_url if isinstance(hub_or_url, Hub) else hub_or_url
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
+
+
 def structured(result: Any) -> Any:
     """A tool result's structured content, or its text parsed as JSON."""
     if getattr(result, "structured_content", None) is not None:
