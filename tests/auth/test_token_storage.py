@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import connection
-from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from social_django.models import UserSocialAuth
 
 from tests.auth.oauth_client import OAuthClient, mcp_post
-from tmuxhub.accounts.models import AllowedGitHubUser
+from tests.support.people import person_with_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,26 +50,9 @@ def test_tokens_are_stored_as_checksums_only(client: OAuthClient) -> None:
 
 def test_the_migration_redacts_tokens_stored_before(hub) -> None:
     migration = __import__("tmuxhub.accounts.migrations.0003_hash_stored_tokens", fromlist=["redact"])
-    user = get_user_model().objects.create_user("octocat")
-    AllowedGitHubUser.objects.create(github_login="octocat", user=user)
-    application = get_application_model().objects.create(
-        name="Claude",
-        client_type="public",
-        authorization_grant_type="authorization-code",
-        redirect_uris="https://claude.ai/api/mcp/auth_callback",
-    )
-    # As DOT wrote rows before hashed storage: the token in clear beside its checksum.
-    access = get_access_token_model().objects.create(
-        user=user,
-        application=application,
-        token="old-plaintext-access-token",
-        scope="mcp",
-        expires=timezone.now() + timedelta(hours=1),
-        resource=[hub.mcp_url],
-    )
-    get_refresh_token_model().objects.create(
-        user=user, application=application, token="old-plaintext-refresh-token", access_token=access
-    )
+    # As DOT wrote rows before hashed storage: each token in clear beside its checksum.
+    entry, _ = person_with_token("octocat", resource=hub.mcp_url)
+    user = entry.user
     UserSocialAuth.objects.create(
         user=user, provider="github", uid="583231", extra_data={"id": 583231, "access_token": "gho_old"}
     )
@@ -83,4 +63,4 @@ def test_the_migration_redacts_tokens_stored_before(hub) -> None:
     assert get_refresh_token_model().objects.get().token == ""
     assert UserSocialAuth.objects.get().extra_data == {"id": 583231}
     # The checksum was kept, so the token still works.
-    assert mcp_post(hub, "old-plaintext-access-token").status_code == 200
+    assert mcp_post(hub, "access-octocat").status_code == 200
