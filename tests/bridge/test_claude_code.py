@@ -10,7 +10,7 @@ import pytest
 
 from tests.fakes.anthropic import Bash
 from tests.fixtures.panes import pane_text
-from tests.support.hub import call, call_error, mcp_session, structured
+from tests.support.hub import call, call_error, mcp_client, mcp_session, structured
 from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
@@ -217,7 +217,9 @@ async def test_ask_stops_at_a_permission_dialog(hub, mcp_token, claude_pane, ant
     assert "I will run a command." in out["reply"] and "answer_dialog" in out["detail"]
 
 
-async def test_ask_reports_progress_while_claude_code_works(hub, mcp_token, claude_pane, anthropic):
+# Both protocols: the handshake session, and 2026-07-28 (a POST per call) that the SDK's Client picks.
+@pytest.mark.parametrize("connect", [mcp_session, mcp_client], ids=["handshake", "2026-07-28"])
+async def test_ask_reports_progress_while_claude_code_works(hub, mcp_token, claude_pane, anthropic, connect):
     pane = claude_pane()
     anthropic.hold()
     messages = []
@@ -226,7 +228,7 @@ async def test_ask_reports_progress_while_claude_code_works(hub, mcp_token, clau
         messages.append(message)
         anthropic.release()  # the reply finishes only once a notification arrived
 
-    async with mcp_session(hub, mcp_token) as session:
+    async with connect(hub, mcp_token) as session:
         result = await session.call_tool(
             "ask", {"pane": pane.pane_id, "text": "a slow one", "timeout": 30}, progress_callback=progress
         )

@@ -1,6 +1,6 @@
 """The 2026-07-28 protocol, which the SDK's `Client` picks by default: no handshake, every request a
 POST of its own. The hub must judge it exactly as the handshake sessions: the caller's tier, the
-argument checks, the audit row, progress notifications."""
+argument checks, the audit row (`ask`'s progress notifications: tests/bridge/test_claude_code.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from bridge.models import ToolCall
-from tests.support.hub import call, call_error, mcp_client, structured
+from tests.support.hub import call, call_error, mcp_client
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -84,22 +84,3 @@ def test_a_call_without_a_token_is_refused_with_the_way_to_log_in(hub):
 
     assert response.status_code == 401
     assert "/.well-known/oauth-protected-resource" in response.headers["www-authenticate"]
-
-
-@anyio
-async def test_ask_reports_progress(hub, mcp_token, claude_pane, anthropic):
-    pane = claude_pane()
-    anthropic.hold()
-    messages: list[str | None] = []
-
-    async def progress(done: float, total: float | None, message: str | None) -> None:
-        messages.append(message)
-        anthropic.release()  # the reply finishes only once a notification arrived
-
-    async with mcp_client(hub, mcp_token) as client:
-        result = await client.call_tool(
-            "ask", {"pane": pane.pane_id, "text": "a slow one", "timeout": 30}, progress_callback=progress
-        )
-
-    assert structured(result)["reply"] == "● reply 1: a slow one"
-    assert messages and (messages[0] or "").startswith("Claude Code: ")
