@@ -51,10 +51,9 @@ def test_tokens_are_stored_as_checksums_only(client: OAuthClient) -> None:
 def test_the_migration_redacts_tokens_stored_before(hub) -> None:
     migration = __import__("tmuxhub.accounts.migrations.0003_hash_stored_tokens", fromlist=["redact"])
     # As DOT wrote rows before hashed storage: each token in clear beside its checksum.
-    entry, _ = person_with_token("octocat", resource=hub.mcp_url)
-    user = entry.user
+    _, access = person_with_token("octocat", resource=hub.mcp_url)
     UserSocialAuth.objects.create(
-        user=user, provider="github", uid="583231", extra_data={"id": 583231, "access_token": "gho_old"}
+        user=access.user, provider="github", uid="583231", extra_data={"id": 583231, "access_token": "gho_old"}
     )
 
     migration.redact(apps, None)
