@@ -1,8 +1,10 @@
 """The MCP servers compared, each reached by the same client code (the SDK's `ClientSession`) over
-stdio or Streamable HTTP, and the one `capture 100 lines` call each is timed on."""
+stdio or Streamable HTTP, and the one `capture 100 lines` call each is timed on; and the two other ways
+tmuxhub is reached: the SDK's `Client` on the 2026-07-28 protocol, and that protocol's POST by hand."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.hub import free_port, mcp_session
+import httpx
+
+from tests.support.hub import free_port, mcp_client, mcp_session
 from tests.support.processes import stop, wait_for_port
 
 from .world import (
@@ -175,6 +179,58 @@ async def http_sessions(
     """`count` clients, each with its own HTTP connection pool and MCP session."""
     async with AsyncExitStack() as stack:
         yield [await stack.enter_async_context(mcp_session(url, token, headers)) for _ in range(count)]
+
+
+@asynccontextmanager
+async def sdk_clients(url: str, token: str, count: int) -> AsyncIterator[list[Session]]:
+    """`count` of the SDK's `Client` as it connects by default: 2026-07-28, a POST per call, no handshake."""
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(mcp_client(url, token)) for _ in range(count)]
+        spoken = {client.session.protocol_version for client in clients}
+        if spoken != {MODERN_PROTOCOL}:
+            raise RuntimeError(f"the SDK's Client spoke {spoken}, not {MODERN_PROTOCOL}")
+        yield clients
+
+
+MODERN_PROTOCOL = "2026-07-28"
+
+
+@asynccontextmanager
+async def http_pools(count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """`count` clients, each with an HTTP connection pool of its own."""
+    async with AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(httpx.AsyncClient(timeout=30)) for _ in range(count)]
+
+
+def post_caller(
+    http: httpx.AsyncClient, url: str, token: str, tool: str, arguments: dict[str, Any], marker: str
+) -> Callable[[], Any]:
+    """A 2026-07-28 tools/call as one POST written by hand: the hub's cost without an MCP client
+    library's own CPU (the SDK's takes 1.5 to 4 ms a call, as much as the hub). Fails like `tool_caller`."""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": MODERN_PROTOCOL,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "tmuxhub-bench", "version": "1"},
+    }
+    params = {"name": tool, "arguments": arguments, "_meta": meta}
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params}).encode()
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": MODERN_PROTOCOL,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": tool,
+    }
+
+    async def call() -> None:
+        response = await http.post(url, content=body, headers=headers)
+        result = (response.json().get("result") or {}) if response.status_code == 200 else {}
+        text = "".join(block.get("text", "") for block in result.get("content", []))
+        if result.get("isError") or marker not in text:
+            raise RuntimeError(f"{tool} answered HTTP {response.status_code}: {response.text[:200]!r}")
+
+    return call
 
 
 def tool_caller(session: Session, tool: str, arguments: dict[str, Any], marker: str) -> Callable[[], Any]:

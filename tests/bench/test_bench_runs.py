@@ -45,3 +45,27 @@ def test_a_seed_that_cannot_run_here_is_skipped_with_its_reason(monkeypatch, tmp
     assert [(r.case, r.calls) for r in results] == [("tmux-mcp `tmux_get_summary`", 0)]
     assert results[0].note.startswith("skipped: no tmux-mcp source")
     assert "skipping tmux-mcp: no tmux-mcp source" in capsys.readouterr().err
+
+
+def test_the_hub_part_reaches_the_hub_all_three_ways(tmp_path: Path) -> None:
+    """The handshake session, the SDK's Client on 2026-07-28 and the POST by hand each read the pane."""
+    budget = ["--calls", "5", "--seconds", "1", "--clients", "1", "--results", str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "floor", "hub", *budget],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    written = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    hub = [r for r in written["results"] if r["case"].startswith("tmuxhub")]
+    assert [r["case"].split(": ")[1] for r in hub] == [
+        "SDK ClientSession, handshake protocol",
+        "SDK Client, 2026-07-28",
+        "one POST by hand (httpx), 2026-07-28",
+    ]
+    assert all(r["calls"] == 5 and r["errors"] == 0 for r in hub)
+    assert any("p50" in line and "the raw subprocess" in line for line in written["targets"])
