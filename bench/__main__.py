@@ -97,7 +97,7 @@ def floor_cases(world: Tmux, budget: Budget) -> list[Result]:
 # reached (the same client code); the last is the hub's own cost, without a client library's.
 HUB_SESSION = "tmuxhub `capture_pane`, HTTP + OAuth: SDK ClientSession, handshake protocol"
 HUB_CLIENT = "tmuxhub `capture_pane`, HTTP + OAuth: SDK Client, 2026-07-28"
-HUB_POST = "tmuxhub `capture_pane`, HTTP + OAuth: one POST by hand (httpx), 2026-07-28"
+HUB_POST = "tmuxhub `capture_pane`, HTTP + OAuth: one POST by hand (aiohttp), 2026-07-28"
 
 
 async def hub_cases(

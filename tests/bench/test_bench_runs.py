@@ -65,7 +65,7 @@ def test_the_hub_part_reaches_the_hub_all_three_ways(tmp_path: Path) -> None:
     assert [r["case"].split(": ")[1] for r in hub] == [
         "SDK ClientSession, handshake protocol",
         "SDK Client, 2026-07-28",
-        "one POST by hand (httpx), 2026-07-28",
+        "one POST by hand (aiohttp), 2026-07-28",
     ]
     assert all(r["calls"] == 5 and r["errors"] == 0 for r in hub)
     assert any("p50" in line and "the raw subprocess" in line for line in written["targets"])
