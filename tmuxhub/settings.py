@@ -147,6 +147,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": TMUXHUB_DATA_DIR / "tmuxhub.sqlite3",
+            # Each thread keeps its connection a minute: the audit and abuse writers, which write a
+            # batch every few tens of milliseconds, opened one (and set WAL) per batch.
+            "CONN_MAX_AGE": 60,
             # Concurrent writers (web + worker) wait instead of failing with "database is locked".
             "OPTIONS": {
                 "timeout": 20,
