@@ -9,7 +9,7 @@ use them. Each instance here listens on a free loopback port and is deleted at t
 
     def test_y(own_postgres, hub_factory):
         hub = hub_factory(DATABASE_URL=own_postgres.url)   # its database is migrated
-        token = mint_token_in(own_postgres, hub.url)
+        token = own_postgres.mint_token(hub.url)
         own_postgres.restart()
 """
 
@@ -117,8 +117,13 @@ class OwnPostgres:
         ) as db:
             return db.execute(sql, params).fetchall()
 
-    def manage(self, *args: str) -> str:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": self.url}
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "DATABASE_URL": self.url,
+            **(env or {}),
+        }
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -126,6 +131,11 @@ class OwnPostgres:
         if done.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done.stdout
+
+    def mint_token(self, public_url: str) -> str:
+        """An allow-listed user's MCP token in this cluster, for a hub serving at `public_url`."""
+        minted = self.manage("shell", "-c", MINT_TOKEN, env={"TMUXHUB_PUBLIC_URL": public_url})
+        return minted.strip().splitlines()[-1]
 
 
 def _as_postgres(argv: list[str]) -> None:
@@ -149,7 +159,7 @@ print(mint_token(user, settings.MCP_RESOURCE_URL, client="fault client"))
 
 @pytest.fixture
 def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
-    """A PostgreSQL cluster of this test's own, migrated; `mint_token_in` gives a hub on it a token."""
+    """A PostgreSQL cluster of this test's own, migrated; its `mint_token` gives a hub on it a token."""
     if not (PG_BIN / "initdb").exists():
         pytest.skip(f"{PG_BIN}/initdb is missing: apt-get install postgresql (scripts/ensure-system test)")
     folder = Path(tempfile.mkdtemp(prefix="tmuxhub-pg-"))
@@ -171,15 +181,3 @@ def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
     finally:
         instance.pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def mint_token_in(instance: OwnPostgres, public_url: str) -> str:
-    env_backup = os.environ.get("TMUXHUB_PUBLIC_URL")
-    os.environ["TMUXHUB_PUBLIC_URL"] = public_url
-    try:
-        return instance.manage("shell", "-c", MINT_TOKEN).strip().splitlines()[-1]
-    finally:
-        if env_backup is None:
-            os.environ.pop("TMUXHUB_PUBLIC_URL", None)
-        else:
-            os.environ["TMUXHUB_PUBLIC_URL"] = env_backup

@@ -9,7 +9,6 @@ import anyio
 import httpx
 import pytest
 
-from tests.reliability.conftest import mint_token_in
 from tests.support.hub import mcp_session, structured
 from tests.support.proxy import get
 from tests.support.waits import wait_until
@@ -29,7 +28,7 @@ FLOODER = "203.0.113.77"
 @pytest.fixture
 def pg_hub(own_postgres, hub_factory):
     hub = hub_factory(DATABASE_URL=own_postgres.url, **LIMITS)
-    return hub, mint_token_in(own_postgres, hub.url)
+    return hub, own_postgres.mint_token(hub.url)
 
 
 async def test_a_restart_under_traffic_fails_calls_cleanly_and_loses_no_count(
