@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
+from tests.fixtures.celery import Worker
 from tests.support.waits import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,8 +45,8 @@ def own_hub(hub_factory, instance):
 
 
 @pytest.fixture
-def own_worker(celery_worker_factory, instance) -> Callable[..., object]:
-    def start(beat: bool = False) -> object:
+def own_worker(celery_worker_factory, instance) -> Callable[..., Worker]:
+    def start(beat: bool = False) -> Worker:
         return celery_worker_factory(queue=instance, beat=beat, TMUXHUB_INSTANCE=instance)
 
     return start
