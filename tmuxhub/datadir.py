@@ -42,11 +42,7 @@ def _embedded_celery_folders() -> list[Path]:
         return []
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
     names = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
-    folders = [options[name] for name in names]
-    results = getattr(settings, "CELERY_RESULT_BACKEND", "") or ""
-    if results.startswith("file://"):
-        folders.append(results.removeprefix("file://"))
-    return [Path(folder) for folder in folders]
+    return [Path(options[name]) for name in names]
 
 
 def _write_secret_key(key_file: Path) -> None:
