@@ -53,7 +53,10 @@ def test_the_migration_redacts_tokens_stored_before(hub) -> None:
     # As DOT wrote rows before hashed storage: each token in clear beside its checksum.
     _, access = person_with_token("octocat", resource=hub.mcp_url)
     UserSocialAuth.objects.create(
-        user=access.user, provider="github", uid="583231", extra_data={"id": 583231, "access_token": "gho_old"}
+        user=access.user,
+        provider="github",
+        uid="583231",
+        extra_data={"id": 583231, "access_token": "gho_old"},
     )
 
     migration.redact(apps, None)
