@@ -10,15 +10,20 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
-def test_the_floor_part_measures_all_three_ways_and_writes_its_results(tmp_path: Path) -> None:
-    budget = ["--calls", "5", "--seconds", "1", "--results", str(tmp_path)]
-    run = subprocess.run(
-        [sys.executable, "-m", "bench", "--only", "floor", *budget],
+def run_bench(*options: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *options],
         cwd=BASE_DIR,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
+    )
+
+
+def test_the_floor_part_measures_all_three_ways_and_writes_its_results(tmp_path: Path) -> None:
+    run = run_bench(
+        "--only", "floor", "--calls", "5", "--seconds", "1", "--results", str(tmp_path), timeout=120
     )
 
     assert run.returncode == 0, run.stderr[-2000:]
@@ -50,14 +55,7 @@ def test_a_seed_that_cannot_run_here_is_skipped_with_its_reason(monkeypatch, tmp
 def test_the_hub_part_reaches_the_hub_all_three_ways(tmp_path: Path) -> None:
     """The handshake session, the SDK's Client on 2026-07-28 and the POST by hand each read the pane."""
     budget = ["--calls", "5", "--seconds", "1", "--clients", "1", "--results", str(tmp_path)]
-    run = subprocess.run(
-        [sys.executable, "-m", "bench", "--only", "floor", "hub", *budget],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    run = run_bench("--only", "floor", "hub", *budget, timeout=180)
 
     assert run.returncode == 0, run.stderr[-2000:]
     written = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
