@@ -252,19 +252,26 @@ async def wait_for_text(target: str, matcher: LineMatcher, timeout: float) -> tu
     seconds waited. Output is matched as it is written (a line that scrolls away at once still
     counts) and against the screen (text a full-screen program draws in place)."""
     started = time.monotonic()
+    # What the screen shows as the call begins is not new. Taken before the watching client attaches:
+    # what is printed while it attaches reaches the screen but never the feed.
+    before = fingerprints(await _screen_rows(target))
     try:
         async with watch(target) as feed:
-            return await _text_from_feed(feed, matcher, started, timeout)
+            return await _text_from_feed(feed, matcher, before, started, timeout)
     except Unwatchable:
         return await _poll_for_text(target, matcher, started, timeout)
 
 
 async def _text_from_feed(
-    feed: Feed, matcher: LineMatcher, started: float, timeout: float
+    feed: Feed, matcher: LineMatcher, before: bytes, started: float, timeout: float
 ) -> tuple[list[str], float]:
     stream = TextStream()
-    before = fingerprints(await _screen_rows(feed.target))
-    looked, screen_due = started, False
+    # Lines printed while the client attached; and one more look soon after, for a line that was
+    # half written then (its end alone reaches the feed).
+    hits = await _matching(matcher, new_lines(before, await _screen_rows(feed.target))[0])
+    if hits:
+        return _unique(hits), time.monotonic() - started
+    looked, screen_due = time.monotonic(), True
     while True:
         now = time.monotonic()
         if now - started >= timeout:

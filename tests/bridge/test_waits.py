@@ -169,6 +169,28 @@ async def test_a_wait_sees_a_line_within_milliseconds(
     assert latencies[rounds // 2] < 0.05, latencies
 
 
+async def test_a_line_printed_while_the_watch_attaches_is_found(
+    settings, tmux_socket, shell_pane, monkeypatch
+):
+    # The race CI met: the call has begun, its watching client is not attached yet, the line comes.
+    settings.TMUXHUB_TMUX_SOCKET = tmux_socket
+    attach = watch._join
+
+    async def line_comes_first(feed: watch.Feed) -> None:
+        shell_pane.send_keys("printf 'ATTACH-%s done\\n' RACE", enter=True)
+        await anyio.to_thread.run_sync(
+            lambda: wait_until(lambda: "\nATTACH-RACE done" in pane_text(shell_pane))
+        )
+        await attach(feed)
+
+    monkeypatch.setattr(watch, "_join", line_comes_first)
+    matcher = LineMatcher("ATTACH-RACE done", is_regex=False, ignore_case=False)
+
+    lines, elapsed = await watch.wait_for_text(shell_pane.pane_id, matcher, 5)
+
+    assert lines == ["ATTACH-RACE done"] and elapsed < 2
+
+
 def hub_cpu_seconds(hub) -> float:
     times = psutil.Process(hub.process.pid).cpu_times()
     return times.user + times.system + times.children_user + times.children_system
