@@ -268,9 +268,9 @@ async def _text_from_feed(
     stream = TextStream()
     # Lines printed while the client attached; and one more look soon after, for a line that was
     # half written then (its end alone reaches the feed).
-    hits = await _matching(matcher, new_lines(before, await _screen_rows(feed.target))[0])
-    if hits:
-        return _unique(hits), time.monotonic() - started
+    early = await _matching(matcher, new_lines(before, await _screen_rows(feed.target))[0])
+    if early:
+        return _unique(early), time.monotonic() - started
     looked, screen_due = time.monotonic(), True
     while True:
         now = time.monotonic()
