@@ -32,7 +32,9 @@ import asyncio
 import concurrent.futures
 import contextlib
 import os
+import queue
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -84,6 +86,70 @@ def _as_text(lines: list[bytes]) -> str:
     return (b"\n".join(lines) + b"\n").decode("utf-8", errors="replace")
 
 
+# tmux 3.3a keeps a control client whose reader is gone (the hub killed, or exiting without closing
+# it) while output for it is on its way: the server waits forever to hand it that output, so the
+# client never leaves, and after `kill-server` the server can never finish exiting and answers every
+# later command on the socket with "server exited unexpectedly" (tmux/tmux#5444). Such a client goes
+# as soon as its `tmux -C` process dies, so on Linux each is started with a parent-death signal
+# (util-linux's setpriv; subprocess has no portable way to set one) and dies with the hub.
+_SETPRIV = shutil.which("setpriv")
+
+
+def _start_client(argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    def start(argv: list[str]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
+
+    if _SETPRIV is None:
+        return start(argv)
+    return _spawner.run(lambda: start([_SETPRIV, "--pdeathsig", "KILL", "--", *argv]))
+
+
+_SpawnRequest = tuple[
+    Callable[[], "subprocess.Popen[bytes]"], "concurrent.futures.Future[subprocess.Popen[bytes]]"
+]
+
+
+class _Spawner:
+    """Forks from one thread that lives as long as the process: Linux sends the parent-death signal
+    when the *thread* that forked the child ends, and a request's thread (Django runs each request's
+    sync code in a thread of its own) would take the shared client down with it."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        # Also run in a forked worker, which has none of its parent's threads (and would wait forever
+        # for a lock some thread of the parent held at the fork).
+        self._lock = threading.Lock()
+        self._requests: queue.SimpleQueue[_SpawnRequest] | None = None
+
+    def run(self, start: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
+        future: concurrent.futures.Future[subprocess.Popen[bytes]] = concurrent.futures.Future()
+        with self._lock:
+            if self._requests is None:
+                self._requests = queue.SimpleQueue()
+                threading.Thread(
+                    target=self._serve, args=(self._requests,), name="tmux-control-spawner", daemon=True
+                ).start()
+            self._requests.put((start, future))
+        return future.result()
+
+    @staticmethod
+    def _serve(requests: queue.SimpleQueue[_SpawnRequest]) -> None:
+        while True:
+            start, future = requests.get()
+            try:
+                future.set_result(start())
+            except BaseException as exc:  # handed to the caller, whose thread raises it
+                future.set_exception(exc)
+
+
+_spawner = _Spawner()
+os.register_at_fork(after_in_child=_spawner.reset)
+
+
 class _Connection:
     """One `tmux -C attach` process, its reader thread and the futures of the commands in flight."""
 
@@ -97,13 +163,7 @@ class _Connection:
         self.on_notification = on_notification
         self.answered = False
         env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
-        self.process = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+        self.process = _start_client(argv, env)
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin: IO[bytes] = self.process.stdin
         self.pending: deque[concurrent.futures.Future[list[bytes]]] = deque()

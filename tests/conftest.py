@@ -92,9 +92,10 @@ def _kill_tmux_server(socket_path: str, timeout: float = 5.0) -> None:
     control-mode client) it takes a moment to exit, and a `new-session` meanwhile reaches the
     exiting server and fails with "server exited unexpectedly".
 
-    Under heavy load tmux 3.3a was seen to hang in `kill-server` for good, waiting on a control-mode
-    client of a hub process that had already gone; every later test then failed on the same socket.
-    Such a server is killed outright and the test warned, so one stuck server costs one warning."""
+    tmux 3.3a hangs in `kill-server` for good while a control-mode client whose reader died with output
+    on its way is attached (bridge/control_mode.py starts the hub's clients so that they die with the
+    hub; test_control_mode.py checks it). Should a server hang anyway, it is killed outright and the
+    test warned, so one stuck server costs one warning rather than every later test on the socket."""
     shown = subprocess.run(
         ["tmux", "-S", socket_path, "display-message", "-p", "#{pid}"],
         capture_output=True, text=True, timeout=10, check=False,

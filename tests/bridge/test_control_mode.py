@@ -249,17 +249,36 @@ def test_it_changes_nothing_people_see(
     assert sessions[1:] == [""]
 
 
+def tmux_clients(socket: str) -> str:
+    return subprocess.run(
+        ["tmux", "-S", socket, "list-clients", "-F", "#{client_name}"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout
+
+
+# The hub's two kinds of client: the shared one that only runs commands (`no-output`), and a watching
+# one that tmux sends every line the session's panes print. This one reads slower than the pane prints,
+# so there is always output on its way to it when it dies.
+OWNER = (
+    "import sys, time; from bridge.control_mode import ControlClient; "
+    "watch = (lambda line: time.sleep(0.01)) if sys.argv[2] == 'watching' else None; "
+    "c = ControlClient(['-S', sys.argv[1]], session='owner', on_notification=watch); "
+    "c.capture_pane('=owner:0.0', 1); "
+    "print(c.client_name, flush=True); sys.stdin.read()"
+)
+
+
+@pytest.mark.parametrize("kind", ["reading", "watching"])
 def test_the_tmux_client_goes_away_with_the_process_that_started_it(
-    tmux: libtmux.Server, tmux_socket: str
+    tmux: libtmux.Server, tmux_socket: str, kind: str
 ) -> None:
-    tmux.new_session(session_name="owner", window_command="exec sleep 600")
-    code = (
-        "import sys; from bridge.control_mode import ControlClient; "
-        "c = ControlClient(['-S', sys.argv[1]]); c.capture_pane('=owner:0.0', 1); "
-        "print(c.client_name, flush=True); sys.stdin.read()"
-    )
+    # A pane that never stops printing: output on its way to the watching client when its owner dies.
+    tmux.new_session(session_name="owner", window_command="while :; do echo output $RANDOM; done")
     owner = subprocess.Popen(
-        [sys.executable, "-c", code, tmux_socket],
+        [sys.executable, "-c", OWNER, tmux_socket, kind],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[2],
@@ -267,20 +286,42 @@ def test_the_tmux_client_goes_away_with_the_process_that_started_it(
     assert owner.stdout is not None
     name = owner.stdout.readline().decode().strip()
     assert name.startswith("client-")
+    time.sleep(0.3)
 
-    owner.kill()  # no clean-up code runs: the closed pipe alone must end the tmux client
+    owner.kill()  # no clean-up code runs: the client must end with its process
     owner.wait(timeout=10)
 
-    def clients() -> str:
-        return subprocess.run(
-            ["tmux", "-S", tmux_socket, "list-clients", "-F", "#{client_name}"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-
     deadline = time.monotonic() + 5
-    while name in clients():
+    while name in tmux_clients(tmux_socket):
         assert time.monotonic() < deadline, "the control client outlived its process"
         time.sleep(0.05)
+    # A client left behind kept tmux 3.3a from ever exiting: `kill-server` answered, the server stayed
+    # and refused every later command with "server exited unexpectedly".
+    subprocess.run(["tmux", "-S", tmux_socket, "kill-server"], timeout=10, check=True)
+
+    def answer() -> bytes:
+        listing = ["tmux", "-S", tmux_socket, "list-sessions"]
+        return subprocess.run(listing, capture_output=True, timeout=10).stderr
+
+    deadline = time.monotonic() + 5
+    while answer().startswith(b"server exited unexpectedly"):
+        assert time.monotonic() < deadline, "the tmux server could not exit"
+        time.sleep(0.05)
+    assert answer().startswith(b"no server running")
+
+
+def test_a_client_started_from_a_thread_that_ended_stays_attached(
+    tmux: libtmux.Server, tmux_socket: str, client: ControlClient, tmp_path: Path
+) -> None:
+    # Django runs a request's sync code in a thread of its own: the shared client it started must not
+    # end with that thread.
+    pane = start_pane(tmux, "work", "hello\n", tmp_path)
+    with ThreadPoolExecutor(1) as request_thread:
+        assert "hello" in request_thread.submit(client.capture_pane, pane, 5).result()
+        name = client.client_name
+    assert name is not None
+    time.sleep(0.5)
+
+    assert "hello" in client.capture_pane(pane, 5)
+    assert client.client_name == name
+    assert name in tmux_clients(tmux_socket)
