@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from importlib import import_module
+from typing import Protocol
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,6 +26,17 @@ from .store import ExpiringDict
 
 VerifyToken = Callable[[str], Awaitable[bool]]
 MAX_CREDENTIAL_LENGTH = 4096
+
+
+class TokenEntry(Protocol):
+    """Where the app keeps what it knows of a bearer token in Redis (`tmuxhub.accounts.token_cache`):
+    the limiter reads that key in its own round trip and hands the value over for this request."""
+
+    def key(self, token_digest: str) -> str:
+        """The Redis key of the entry of the token with this sha256."""
+
+    def hand_over(self, key: str, value: str) -> None:
+        """What Redis held at `key` as this request was counted (not called when it held nothing)."""
 
 
 def _digest(secret: str) -> str:

@@ -2,9 +2,10 @@
 one fallback, and a short local memory of refusals so a flood is answered without touching Redis
 (except requests that count a strike: a scanner that keeps scanning keeps its ban going).
 
-Per request at most one Redis round trip (`RedisStore.count`, a Lua script), plus one after a 404
-answer. When Redis fails (a Redis or socket error: nothing else is caught, so a programming error
-still surfaces) the limiter counts in memory for `REDIS_RETRY_SECONDS`, then tries Redis again.
+Per request at most one Redis round trip (`RedisStore.count`, a Lua script, which can also read one
+key for the app: `read_key`), plus one after a 404 answer. When Redis fails (a Redis or socket
+error: nothing else is caught, so a programming error still surfaces) the limiter counts in memory
+for `REDIS_RETRY_SECONDS`, then tries Redis again.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ class Limiter:
         # "ban:<rate key>" or a bucket -> when the refusal ends (wall clock)
         self.refused = ExpiringDict()
 
-    async def count(self, plan: Plan) -> Counts:
-        """Count the request (or recall, from this process's memory, that it would be refused)."""
+    async def count(self, plan: Plan, read_key: str = "") -> Counts:
+        """Count the request (or recall, from this process's memory, that it would be refused); with
+        `read_key`, `Counts.read` is that key's value when Redis answered."""
         if (known := self.recalled(plan)) is not None:
             return known
-        return await self._call(lambda store: store.count(self.prefix, plan.ask))
+        return await self._call(lambda store: store.count(self.prefix, plan.ask, read_key))
 
     async def strike(self, ask: Ask) -> int:
         return await self._call(lambda store: store.strike(self.prefix, ask))

@@ -2,7 +2,8 @@
 
 Per request: the client address (`clientip.py`, nothing else decides it), its credentials
 (`credentials.py`), the plan and the verdict (`policy.py`, pure), the count (`limiter.py`, at most
-one Redis round trip, none for a refusal this process already knows), then either the app or a 429:
+one Redis round trip, none for a refusal this process already knows; it also reads a valid bearer
+token's cache entry for `/mcp`'s own check), then either the app or a 429:
 an HTML page for a browser, JSON for an API client, with `Retry-After` either way. Refused and
 ban-triggering requests are counted for the abuse review (`collector.py`); trusted ones never are,
 and their address is noted as known good (`knowngood.py`).
@@ -34,7 +35,7 @@ from .clientip import (
     server_rewrites_client,
 )
 from .collector import Collector, run_in_db_thread
-from .credentials import Credentials, VerifyToken
+from .credentials import Credentials, TokenEntry, VerifyToken
 from .knowngood import KnownGoodRecorder, recent_networks
 from .limiter import Limiter
 from .policy import Bearer, Limits, Plan, decide, decide_404, plan, strike_ask
@@ -49,8 +50,16 @@ STATIC_PATHS = ("/favicon.ico", "/robots.txt")
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: Any, *, verify_token: VerifyToken, is_discovery: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        verify_token: VerifyToken,
+        is_discovery: Callable[[str], bool],
+        token_entry: TokenEntry | None = None,
+    ) -> None:
         self.app = app
+        self.token_entry = token_entry
         self.is_discovery = is_discovery
         self.proxies = parse_networks(settings.TMUXHUB_TRUSTED_PROXIES)
         self.limits = Limits.from_settings()
@@ -114,7 +123,12 @@ class RateLimitMiddleware:
             static=path.startswith(self.static_prefix) or path in STATIC_PATHS,
             known_good=key in self.known_good_networks or key in self.known_good,
         )
-        verdict = decide(request, await self.limiter.count(request))
+        # A valid token's entry is read with the count, so the app's own check needs no round trip.
+        read_key = self.token_entry.key(token_id) if self.token_entry and trusted_token else ""
+        counts = await self.limiter.count(request, read_key)
+        if self.token_entry and counts.read is not None:  # a miss, or no Redis: the app asks itself
+            self.token_entry.hand_over(read_key, counts.read)
+        verdict = decide(request, counts)
         self.limiter.remember(request.ask, verdict)
         if verdict.record:
             self._record(scope, ip, verdict.record, refused=not verdict.allow)

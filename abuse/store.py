@@ -4,7 +4,9 @@ process's memory when there is no Redis (embedded mode) or Redis stops answering
 Windows are fixed: a counter per (subject, window number) that expires with its window. One call,
 `count`, does all a request needs (read the ban, count the request in its bucket, count a strike
 and ban at the strike limit) in one Redis round trip: a Lua script, so it is atomic too. Subjects
-are rate keys (`tmuxhub.netkey`: an IPv6 client's /64), never the raw address.
+are rate keys (`tmuxhub.netkey`: an IPv6 client's /64), never the raw address. The same round trip
+can read one more key for the app (`read_key`: the cached entry of the request's bearer token), so
+a `/mcp` call costs one Redis round trip in all, not two.
 
 Memory is bounded: past `MAX_MEMORY_KEYS` counters the oldest go first; bans are never evicted
 (they expire on their own), so no flood can buy an early end to a ban by filling the table.
@@ -42,6 +44,7 @@ class Counts:
     count: int  # requests in the bucket's current window, this one included
     reset_in: float  # seconds until the bucket's window ends
     strikes: int  # the rule's strikes in its window, this one included (0 when none was counted)
+    read: str | None = None  # the value at `read_key`, read in the same round trip (None: none, no Redis)
 
 
 def window_key(prefix: str, subject: str, window: int, now: float) -> tuple[str, float]:
@@ -110,7 +113,7 @@ class MemoryStore:
             self.bans = {k: v for k, v in self.bans.items() if v[1] > now}
         self.bans[key] = (reason, now + seconds)
 
-    async def count(self, prefix: str, ask: Ask) -> Counts:
+    async def count(self, prefix: str, ask: Ask, read_key: str = "") -> Counts:
         now = time.time()
         banned_for = self._banned_for(ban_key(prefix, ask.subject), now) if ask.subject else 0.0
         key, reset_in = window_key(f"{prefix}:rate", ask.bucket, ask.window, now)
@@ -130,8 +133,8 @@ class MemoryStore:
         pass
 
 
-# KEYS: ban, bucket, strike. ARGV: bucket ttl, read the ban (0/1), count the bucket (0/1),
-# count a strike (0/1), strike ttl, strike limit, ban seconds, ban reason.
+# KEYS: ban, bucket, strike, read. ARGV: bucket ttl, read the ban (0/1), count the bucket (0/1),
+# count a strike (0/1), strike ttl, strike limit, ban seconds, ban reason, read KEYS[4] (0/1).
 COUNT_SCRIPT = """
 local banned = -2
 if ARGV[2] == '1' then banned = redis.call('PTTL', KEYS[1]) end
@@ -146,7 +149,9 @@ if ARGV[4] == '1' then
   if strikes == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
   if strikes >= tonumber(ARGV[6]) then redis.call('SET', KEYS[1], ARGV[8], 'EX', ARGV[7]) end
 end
-return {banned, count, strikes}
+local read = false
+if ARGV[9] == '1' then read = redis.call('GET', KEYS[4]) end
+return {banned, count, strikes, read}
 """
 
 
@@ -159,7 +164,9 @@ class RedisStore:
         self.client = async_client(url, decode_responses=True)
         self.script = self.client.register_script(COUNT_SCRIPT)
 
-    async def _run(self, prefix: str, ask: Ask, *, count_bucket: bool) -> tuple[int, int, int, float]:
+    async def _run(
+        self, prefix: str, ask: Ask, *, count_bucket: bool, read_key: str = ""
+    ) -> tuple[int, int, int, float, str | None]:
         now = time.time()
         bucket, reset_in = window_key(f"{prefix}:rate", ask.bucket, ask.window, now)
         strike = ""
@@ -169,8 +176,8 @@ class RedisStore:
                 f"{prefix}:strike:{ask.strike}", ask.subject, ask.strike_window, now
             )
             strike_ttl = int(strike_reset) + 1
-        banned, count, strikes = await self.script(
-            keys=[ban_key(prefix, ask.subject), bucket, strike or bucket],
+        answer = await self.script(
+            keys=[ban_key(prefix, ask.subject), bucket, strike or bucket, read_key or bucket],
             args=[
                 int(reset_in) + 1,
                 int(bool(ask.subject) and count_bucket),
@@ -180,13 +187,18 @@ class RedisStore:
                 ask.strike_limit,
                 ask.ban_seconds,
                 ask.strike or "-",
+                int(bool(read_key)),
             ],
         )
-        return int(banned), int(count), int(strikes), reset_in
+        banned, count, strikes = answer[:3]
+        read = answer[3] if len(answer) > 3 else None  # a missing key ends the array early
+        return int(banned), int(count), int(strikes), reset_in, read
 
-    async def count(self, prefix: str, ask: Ask) -> Counts:
-        banned_ms, count, strikes, reset_in = await self._run(prefix, ask, count_bucket=True)
-        return Counts(banned_ms / 1000 if banned_ms > 0 else 0.0, count, reset_in, strikes)
+    async def count(self, prefix: str, ask: Ask, read_key: str = "") -> Counts:
+        banned_ms, count, strikes, reset_in, read = await self._run(
+            prefix, ask, count_bucket=True, read_key=read_key
+        )
+        return Counts(banned_ms / 1000 if banned_ms > 0 else 0.0, count, reset_in, strikes, read)
 
     async def strike(self, prefix: str, ask: Ask) -> int:
         return (await self._run(prefix, ask, count_bucket=False))[2]

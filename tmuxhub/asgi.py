@@ -21,7 +21,7 @@ from abuse.middleware import RateLimitMiddleware  # noqa: E402
 from bridge.server import build_mcp_app  # noqa: E402
 from tmuxhub import accesslog  # noqa: E402
 from tmuxhub.accounts.paths import is_public_auth_path  # noqa: E402
-from tmuxhub.accounts.token_cache import CachedTokenVerifier  # noqa: E402
+from tmuxhub.accounts.token_cache import CachedTokenVerifier, LimiterRead  # noqa: E402
 from tmuxhub.limits import RequestLimits  # noqa: E402
 from tmuxhub.routing import HubRouter  # noqa: E402
 
@@ -37,5 +37,6 @@ application = RequestLimits(
         HubRouter(django_app=django_app, mcp_app=build_mcp_app()),
         verify_token=token_is_valid,
         is_discovery=is_public_auth_path,
+        token_entry=LimiterRead(),
     )
 )

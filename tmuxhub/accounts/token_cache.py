@@ -8,6 +8,9 @@ deleted, also by cascade or a queryset's `delete()`) replaces that user's entrie
 which sends their next requests to the database and keeps a lookup that raced the change from
 caching what it read before it. Without Redis (embedded mode), or when Redis does not answer, every
 request asks the database. Changes made with `QuerySet.update()` send no signal: revoke by deleting.
+
+The rate limiter reads the entry in its own Redis round trip, as it counts the request, and hands it
+over (`LimiterRead`); the check of that same request then uses it instead of a second round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import hashlib
 import json
 import logging
 import time
+from contextvars import ContextVar
 from functools import cache
 
 import redis
@@ -41,6 +45,31 @@ def _key(checksum: str) -> str:
     return f"{settings.TMUXHUB_INSTANCE}:mcp-token:{checksum}"
 
 
+# (key, value) the rate limiter read for the request being handled; a context variable, so it is
+# this request's alone (each request runs in a task, with a copy of the context, of its own).
+_read_by_limiter: ContextVar[tuple[str, bytes] | None] = ContextVar("read_by_limiter", default=None)
+
+
+class LimiterRead:
+    """The rate limiter's side (`abuse.credentials.TokenEntry`): which key to read, and its value."""
+
+    def key(self, token_digest: str) -> str:
+        return _key(token_digest)
+
+    def hand_over(self, key: str, value: str) -> None:
+        _read_by_limiter.set((key, value.encode()))
+
+
+async def _cached(key: str) -> bytes | None:
+    """The entry at `key`: as the rate limiter read it for this request, else from Redis."""
+    read = _read_by_limiter.get()
+    if read is not None and read[0] == key:
+        _read_by_limiter.set(None)  # once: a later check in the same request asks Redis
+        return read[1]
+    cached = await _async_client().get(key)
+    return cached.encode() if isinstance(cached, str) else cached
+
+
 @cache
 def _async_client() -> redis.asyncio.Redis:
     # One per process: the hub serves /mcp from one event loop.
@@ -58,7 +87,7 @@ class CachedTokenVerifier(DjangoTokenVerifier):
             return await super().verify_token(token)
         key = _key(hashlib.sha256(token.encode()).hexdigest())
         try:
-            cached = await _async_client().get(key)
+            cached = await _cached(key)
         except redis.RedisError:
             return await super().verify_token(token)
         if cached and cached != TOMBSTONE:
