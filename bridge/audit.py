@@ -1,9 +1,10 @@
 """Writing the audit log without slowing calls down.
 
-`record()` queues the row and returns at once; one writer task per process waits `LINGER` seconds,
-then inserts whatever has queued in one statement, off the event loop: a busy hub writes a batch a
-few times a second instead of a transaction per call. A failed write is retried; `flush()` (run at
-shutdown) waits for the queue to empty.
+`record()` queues what the row needs and returns at once; one writer task per process waits `LINGER`
+seconds, then makes the rows (argument digests included) and inserts whatever has queued in one
+statement, off the event loop: a busy hub writes a batch a few times a second instead of a
+transaction per call, and its event loop spends no time on the rows. A failed write is retried;
+`flush()` (run at shutdown) waits for the queue to empty.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
@@ -25,7 +26,29 @@ logger = logging.getLogger(__name__)
 
 RETRIES = 5
 LINGER = 0.05
-_queue: list[ToolCall] = []
+
+
+class _Call(NamedTuple):
+    caller: Caller
+    tool: str
+    arguments: Any  # the call's parsed JSON, which nothing changes afterwards
+    error: str | None
+    duration_ms: float
+
+    def row(self) -> ToolCall:
+        return ToolCall(
+            user_id=self.caller.user_id,
+            username=self.caller.username,
+            client_id=self.caller.client_id[:255],
+            tool=self.tool[:100],
+            arguments_digest=digest(self.arguments),
+            outcome=ToolCall.ERROR if self.error is not None else ToolCall.OK,
+            error=(self.error or "")[:500],
+            duration_ms=round(self.duration_ms, 3),
+        )
+
+
+_queue: list[_Call] = []
 _writer: asyncio.Task[None] | None = None
 
 
@@ -36,24 +59,14 @@ def digest(arguments: Any) -> str:
 
 def record(caller: Caller, tool: str, arguments: Any, error: str | None, duration_ms: float) -> None:
     global _writer
-    _queue.append(
-        ToolCall(
-            user_id=caller.user_id,
-            username=caller.username,
-            client_id=caller.client_id[:255],
-            tool=tool[:100],
-            arguments_digest=digest(arguments),
-            outcome=ToolCall.ERROR if error is not None else ToolCall.OK,
-            error=(error or "")[:500],
-            duration_ms=round(duration_ms, 3),
-        )
-    )
+    _queue.append(_Call(caller, tool, arguments, error, duration_ms))
     if _writer is None or _writer.done():
         _writer = asyncio.get_running_loop().create_task(_drain())
 
 
-def _insert(rows: list[ToolCall]) -> None:
+def _insert(calls: list[_Call]) -> None:
     close_old_connections()  # a connection a database restart broke is replaced, not reused
+    rows = [call.row() for call in calls]
     try:
         ToolCall.objects.bulk_create(rows)
     except IntegrityError:

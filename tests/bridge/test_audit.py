@@ -58,11 +58,12 @@ def test_the_admin_lists_and_filters_the_audit_log(db):
 
 
 def test_rows_of_a_user_deleted_meanwhile_are_kept_without_the_link(db):
-    from bridge.audit import _insert
+    from bridge.audit import _Call, _insert
+    from bridge.context import Caller
 
-    row = ToolCall(user_id=987654, username="gone", tool="capture_pane", outcome="ok", duration_ms=1.0)
+    gone = Caller(user_id=987654, username="gone", client_id="client", tier="readonly")
 
-    _insert([row])
+    _insert([_Call(gone, "capture_pane", {"pane": "%1"}, None, 1.0)])
 
     saved = ToolCall.objects.get()
     assert saved.user_id is None and saved.username == "gone"
