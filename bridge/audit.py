@@ -13,11 +13,13 @@ import asyncio
 import hashlib
 import json
 import logging
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, close_old_connections
+from django.utils import timezone
 
 from .context import Caller
 from .models import ToolCall
@@ -29,6 +31,7 @@ LINGER = 0.05
 
 
 class _Call(NamedTuple):
+    at: datetime  # when the call ended, not when its row is made
     caller: Caller
     tool: str
     arguments: Any  # the call's parsed JSON, which nothing changes afterwards
@@ -37,6 +40,7 @@ class _Call(NamedTuple):
 
     def row(self) -> ToolCall:
         return ToolCall(
+            created_at=self.at,
             user_id=self.caller.user_id,
             username=self.caller.username,
             client_id=self.caller.client_id[:255],
@@ -59,7 +63,7 @@ def digest(arguments: Any) -> str:
 
 def record(caller: Caller, tool: str, arguments: Any, error: str | None, duration_ms: float) -> None:
     global _writer
-    _queue.append(_Call(caller, tool, arguments, error, duration_ms))
+    _queue.append(_Call(timezone.now(), caller, tool, arguments, error, duration_ms))
     if _writer is None or _writer.done():
         _writer = asyncio.get_running_loop().create_task(_drain())
 

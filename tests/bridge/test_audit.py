@@ -7,6 +7,7 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from bridge.models import ToolCall
 from tests.support.hub import call, call_error, mcp_session
@@ -25,7 +26,9 @@ def test_each_call_is_recorded_without_its_arguments(hub, make_user, make_token,
             await call(session, "tmux_send_prompt", pane=shell_pane.pane_id, text=secret_text, enter=False)
             await call_error(session, "capture_pane", {"pane": "%999"})
 
+    began = timezone.now()
     asyncio.run(calls())
+    answered = timezone.now()
     # Only this user's rows: a previous test's last rows may land after its database was emptied.
     mine = ToolCall.objects.filter(username="auditor")
     rows = wait_until(lambda: list(mine.order_by("created_at")) if mine.count() == 2 else [])
@@ -38,6 +41,8 @@ def test_each_call_is_recorded_without_its_arguments(hub, make_user, make_token,
     )
     assert sent.arguments_digest == hashlib.sha256(canonical.encode()).hexdigest()
     assert (failed.tool, failed.outcome) == ("capture_pane", "error")
+    # When each call happened, not when the writer got to its row (a batch is written later).
+    assert began < sent.created_at < failed.created_at < answered
     assert "list_panes" in failed.error
     assert not ToolCall.objects.filter(error__contains="hunter2").exists()
 
@@ -63,7 +68,7 @@ def test_rows_of_a_user_deleted_meanwhile_are_kept_without_the_link(db):
 
     gone = Caller(user_id=987654, username="gone", client_id="client", tier="readonly")
 
-    _insert([_Call(gone, "capture_pane", {"pane": "%1"}, None, 1.0)])
+    _insert([_Call(timezone.now(), gone, "capture_pane", {"pane": "%1"}, None, 1.0)])
 
     saved = ToolCall.objects.get()
     assert saved.user_id is None and saved.username == "gone"
