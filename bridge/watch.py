@@ -259,6 +259,10 @@ async def wait_for_text(target: str, matcher: LineMatcher, timeout: float) -> tu
         async with watch(target) as feed:
             return await _text_from_feed(feed, matcher, before, started, timeout)
     except Unwatchable:
+        # What was printed while the attach was tried is new too: the polls compare from later on.
+        early = await _matching(matcher, new_lines(before, await _screen_rows(target))[0])
+        if early:
+            return _unique(early), time.monotonic() - started
         return await _poll_for_text(target, matcher, started, timeout)
 
 

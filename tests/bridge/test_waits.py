@@ -169,19 +169,23 @@ async def test_a_wait_sees_a_line_within_milliseconds(
     assert latencies[rounds // 2] < 0.05, latencies
 
 
+@pytest.mark.parametrize("attach", ["attaches", "fails to attach"])
 async def test_a_line_printed_while_the_watch_attaches_is_found(
-    settings, tmux_socket, shell_pane, monkeypatch
+    settings, tmux_socket, shell_pane, monkeypatch, attach
 ):
-    # The race CI met: the call has begun, its watching client is not attached yet, the line comes.
+    # The race CI met: the call has begun, its watching client is not attached yet, the line comes;
+    # and the same when tmux will not attach the client, so the wait falls back to polling.
     settings.TMUXHUB_TMUX_SOCKET = tmux_socket
-    attach = watch._join
+    join = watch._join
 
     async def line_comes_first(feed: watch.Feed) -> None:
         shell_pane.send_keys("printf 'ATTACH-%s done\\n' RACE", enter=True)
         await anyio.to_thread.run_sync(
             lambda: wait_until(lambda: "\nATTACH-RACE done" in pane_text(shell_pane))
         )
-        await attach(feed)
+        if attach == "fails to attach":
+            raise watch.Unwatchable("tmux would not attach")
+        await join(feed)
 
     monkeypatch.setattr(watch, "_join", line_comes_first)
     matcher = LineMatcher("ATTACH-RACE done", is_regex=False, ignore_case=False)
