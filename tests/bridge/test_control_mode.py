@@ -19,6 +19,7 @@ from bridge.control_mode import (
     ControlModeUnavailable,
     TmuxCommandError,
 )
+from tests.support.tmux import assert_kill_server_ends_it, client_names, wait_for_clients_to_leave
 
 # What a pane can hold that a careless parser would mangle: colours, wide and combining characters,
 # tabs, backslash-digits that look like octal escapes, a line that looks like a control-mode reply,
@@ -249,16 +250,6 @@ def test_it_changes_nothing_people_see(
     assert sessions[1:] == [""]
 
 
-def tmux_clients(socket: str) -> str:
-    return subprocess.run(
-        ["tmux", "-S", socket, "list-clients", "-F", "#{client_name}"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    ).stdout
-
-
 # The hub's two kinds of client: the shared one that only runs commands (`no-output`), and a watching
 # one that tmux sends every line the session's panes print. This one reads slower than the pane prints,
 # so there is always output on its way to it when it dies.
@@ -291,23 +282,8 @@ def test_the_tmux_client_goes_away_with_the_process_that_started_it(
     owner.kill()  # no clean-up code runs: the client must end with its process
     owner.wait(timeout=10)
 
-    deadline = time.monotonic() + 5
-    while name in tmux_clients(tmux_socket):
-        assert time.monotonic() < deadline, "the control client outlived its process"
-        time.sleep(0.05)
-    # A client left behind kept tmux 3.3a from ever exiting: `kill-server` answered, the server stayed
-    # and refused every later command with "server exited unexpectedly".
-    subprocess.run(["tmux", "-S", tmux_socket, "kill-server"], timeout=10, check=True)
-
-    def answer() -> bytes:
-        listing = ["tmux", "-S", tmux_socket, "list-sessions"]
-        return subprocess.run(listing, capture_output=True, timeout=10).stderr
-
-    deadline = time.monotonic() + 5
-    while answer().startswith(b"server exited unexpectedly"):
-        assert time.monotonic() < deadline, "the tmux server could not exit"
-        time.sleep(0.05)
-    assert answer().startswith(b"no server running")
+    wait_for_clients_to_leave(tmux_socket, {name})
+    assert_kill_server_ends_it(tmux_socket)
 
 
 def test_a_client_started_from_a_thread_that_ended_stays_attached(
@@ -324,4 +300,4 @@ def test_a_client_started_from_a_thread_that_ended_stays_attached(
 
     assert "hello" in client.capture_pane(pane, 5)
     assert client.client_name == name
-    assert name in tmux_clients(tmux_socket)
+    assert name in client_names(tmux_socket)

@@ -4,23 +4,13 @@ exits on `kill-server`. tmux 3.3a kept such a client for good, and then could ne
 
 from __future__ import annotations
 
-import subprocess
-import time
-
 import anyio
 import pytest
 
 from tests.support.hub import Hub, mcp_session
+from tests.support.tmux import assert_kill_server_ends_it, client_names, tmux, wait_for_clients_to_leave
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
-
-
-def tmux(socket: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["tmux", "-S", socket, *args], capture_output=True, text=True, timeout=10)
-
-
-def clients(socket: str, *args: str) -> list[str]:
-    return tmux(socket, "list-clients", "-F", "#{client_name}", *args).stdout.split()
 
 
 @pytest.fixture
@@ -49,7 +39,7 @@ async def test_a_killed_hub_leaves_no_client_in_the_users_tmux(doomed_hub, tmux_
     async with anyio.create_task_group() as group:
         group.start_soon(waiting_call)
         with anyio.fail_after(10):
-            while not clients(tmux_socket, "-t", "busy"):
+            while not client_names(tmux_socket, "-t", "busy"):
                 assert not ended, f"the wait ended before its client attached: {ended}"
                 await anyio.sleep(0.05)  # until the wait's watching client is attached
         await anyio.sleep(0.5)
@@ -57,15 +47,6 @@ async def test_a_killed_hub_leaves_no_client_in_the_users_tmux(doomed_hub, tmux_
         hub.process.wait(timeout=10)
     assert isinstance(ended[0], BaseExceptionGroup), f"the call outlived the hub: {ended}"
 
-    deadline = time.monotonic() + 5
-    while left := clients(tmux_socket):
-        assert time.monotonic() < deadline, f"the dead hub's clients stayed attached: {left}"
-        time.sleep(0.05)
+    wait_for_clients_to_leave(tmux_socket)  # every client was the dead hub's
     assert tmux(tmux_socket, "has-session", "-t", "=work").returncode == 0  # nothing of the user's went
-
-    tmux(tmux_socket, "kill-server")
-    deadline = time.monotonic() + 5
-    while "server exited unexpectedly" in tmux(tmux_socket, "list-sessions").stderr:
-        assert time.monotonic() < deadline, "tmux could not exit: a client of the dead hub is still attached"
-        time.sleep(0.05)
-    assert "no server running" in tmux(tmux_socket, "list-sessions").stderr
+    assert_kill_server_ends_it(tmux_socket)
