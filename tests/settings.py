@@ -36,6 +36,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     _test_db_name: object = TMUXHUB_DATA_DIR / "test.sqlite3"
 else:
     _test_db_name = f"test_tmuxhub_{RUN_ID}"
+    # The stock backend, but emptying the database between tests survives a deadlock with a hub's
+    # background writes (tests/postgres_backend).
+    DATABASES["default"]["ENGINE"] = "tests.postgres_backend"
 DATABASES["default"]["NAME"] = _test_db_name
 DATABASES["default"]["TEST"] = {"NAME": _test_db_name}
 
