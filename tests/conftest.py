@@ -47,8 +47,9 @@ def _is_transactional(request: pytest.FixtureRequest) -> bool:
 def _background_writers_settle(request: pytest.FixtureRequest) -> Iterator[None]:
     """After a transactional test Django empties PostgreSQL with one TRUNCATE of every table. The hub
     and worker processes write in the background a moment after a test's last request (audit batches,
-    abuse counts), and a TRUNCATE racing such an INSERT deadlocks, failing the next test too. So before
-    that flush, this waits until no other session of the test database is busy."""
+    abuse counts), and a TRUNCATE racing such an INSERT deadlocks. So before that flush, this waits
+    until no other session of the test database is busy; a deadlock that happens anyway is retried by
+    the flush itself (tests/postgres_backend)."""
     if not _is_transactional(request):
         yield
         return
