@@ -260,7 +260,7 @@ async def wait_for_text(target: str, matcher: LineMatcher, timeout: float) -> tu
             return await _text_from_feed(feed, matcher, before, started, timeout)
     except Unwatchable:
         # What was printed while the attach was tried is new too: the polls compare from later on.
-        early = await _matching(matcher, new_lines(before, await _screen_rows(target))[0])
+        early = await _new_on_screen(target, matcher, before)
         if early:
             return _unique(early), time.monotonic() - started
         return await _poll_for_text(target, matcher, started, timeout)
@@ -272,7 +272,7 @@ async def _text_from_feed(
     stream = TextStream()
     # Lines printed while the client attached; and one more look soon after, for a line that was
     # half written then (its end alone reaches the feed).
-    early = await _matching(matcher, new_lines(before, await _screen_rows(feed.target))[0])
+    early = await _new_on_screen(feed.target, matcher, before)
     if early:
         return _unique(early), time.monotonic() - started
     looked, screen_due = time.monotonic(), True
@@ -295,11 +295,15 @@ async def _text_from_feed(
             stream.drew_in_place = False
         now = time.monotonic()
         if not hits and screen_due and now - looked >= SCREEN_EVERY:
-            fresh, _ = new_lines(before, await _screen_rows(feed.target))
-            hits = await _matching(matcher, fresh)
+            hits = await _new_on_screen(feed.target, matcher, before)
             looked, screen_due = now, False
         if hits:
             return _unique(hits), time.monotonic() - started
+
+
+async def _new_on_screen(target: str, matcher: LineMatcher, before: bytes) -> list[str]:
+    """The lines on the screen now, not on it at `before`, that match."""
+    return await _matching(matcher, new_lines(before, await _screen_rows(target))[0])
 
 
 async def _screen_rows(target: str) -> list[str]:
