@@ -4,6 +4,8 @@ tmuxhub serve            migrate, then serve web + MCP (and, with no Redis, a lo
 tmuxhub worker [ARGS]    a Celery worker (becomes `celery worker ARGS`)
 tmuxhub beat [ARGS]      the Celery beat scheduler; its schedule file is in TMUXHUB_DATA_DIR
 tmuxhub manage ARGS...   any Django management command
+tmuxhub claude-code hooks install|uninstall|status [--scope user|project|local] [--dry-run]
+                         the hub's hooks in a Claude Code settings file (README: Steering Claude Code)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import NoReturn
 
 # Seconds uvicorn lets open connections finish on stop, and the most `serve` waits for its children
@@ -137,6 +140,66 @@ def _exec_celery(command: str, *args: str) -> NoReturn:
     os.execv(argv[0], argv)  # noqa: S606 (argv list, no shell)
 
 
+def _settings_file(scope: str, project: str | None, file: str | None) -> Path:
+    if file:
+        return Path(file).expanduser()
+    if scope == "user":
+        return Path.home() / ".claude" / "settings.json"
+    name = "settings.json" if scope == "project" else "settings.local.json"
+    return Path(project or os.getcwd()).expanduser() / ".claude" / name
+
+
+def claude_code_hooks(action: str, path: Path, dry_run: bool) -> int:
+    """Install, uninstall or show the hub's hooks in one Claude Code settings file."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
+    from django.conf import settings
+
+    from bridge import claude_settings
+
+    spool = Path(settings.TMUXHUB_DATA_DIR) / claude_settings.SPOOL_FOLDER
+    try:
+        if action == "status":
+            found = claude_settings.installed(claude_settings.load(path))
+            expected = claude_settings.hook_command(spool)
+            for event in claude_settings.EVENTS:
+                commands = found.get(event, [])
+                state = "installed" if expected in commands else "stale" if commands else "missing"
+                print(f"{event}: {state}")
+            print(f"settings: {path}\nspool: {spool}")
+            return 0 if set(found) >= set(claude_settings.EVENTS) else 1
+        done = claude_settings.change(path, action == "install", spool, dry_run)
+    except claude_settings.SettingsError as exc:
+        print(f"tmuxhub: {exc}", file=sys.stderr)
+        return 2
+    if not done.diff:
+        print(f"{path}: nothing to change (the hub's hooks are {'' if action == 'install' else 'not '}there)")
+        return 0
+    print(done.diff, end="")
+    if done.written:
+        kept = f"; the previous file is kept as {done.backup}" if done.backup else ""
+        print(f"{path}: {'installed' if action == 'install' else 'removed'} the hub's hooks{kept}")
+    else:
+        print(f"{path}: nothing written (--dry-run)")
+    return 0
+
+
+def _add_claude_code_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    claude_parser = commands.add_parser("claude-code", help="set up Claude Code for the hub")
+    hooks = claude_parser.add_subparsers(dest="claude_command", required=True).add_parser(
+        "hooks", help="the hub's hooks in a Claude Code settings file"
+    )
+    hooks.add_argument("action", choices=("install", "uninstall", "status"))
+    hooks.add_argument(
+        "--scope",
+        choices=("user", "project", "local"),
+        default="user",
+        help="~/.claude/settings.json (default), PROJECT/.claude/settings.json or settings.local.json",
+    )
+    hooks.add_argument("--project", help="the project folder for --scope project|local (default: here)")
+    hooks.add_argument("--settings", help="this settings file instead of --scope's")
+    hooks.add_argument("--dry-run", action="store_true", help="print the change, write nothing")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tmuxhub", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -167,12 +230,16 @@ def main(argv: list[str] | None = None) -> int:
         commands.add_parser(name, help=f"{help_text} (extra arguments go to Celery)")
     manage_parser = commands.add_parser("manage", help="run a Django management command")
     manage_parser.add_argument("args", nargs=argparse.REMAINDER)
+    _add_claude_code_parser(commands)
 
     options, extra = parser.parse_known_args(argv)
     if extra and options.command not in ("worker", "beat", "manage"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if options.command == "serve":
         return serve(options.host, options.port, options.workers, options.with_worker)
+    if options.command == "claude-code":
+        path = _settings_file(options.scope, options.project, options.settings)
+        return claude_code_hooks(options.action, path, options.dry_run)
     if options.command in ("worker", "beat"):
         _exec_celery(options.command, *extra)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
