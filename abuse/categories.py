@@ -1,17 +1,19 @@
 """The abuse rules: why a request was refused, and which AbuseIPDB categories that evidence supports.
 
-Each rule is one member of `Reason`: its stored name, its label, its AbuseIPDB category ids and the
-setting holding its ban threshold (empty for refusals that are not strikes); members are declared most
-specific first, which is the order of a report's categories. Counts per reason are rows
-(`abuse.models.ReasonCount`), so a new rule is one member here and no migration. The ids are AbuseIPDB's
-own (https://www.abuseipdb.com/categories); this is the only place they live.
+Each rule is one member of `Reason`: its stored name, its label, its AbuseIPDB category ids, the
+setting holding its ban threshold and the signal that strikes it (both empty for refusals that are not
+strikes); members are declared most specific first, which is the order of a report's categories and
+the order in which `abuse.policy` looks for a strike. The policy reads its thresholds and signals from
+here, so a new scanning rule is one member (plus, for a new kind of signal, one `Signal` that the
+policy looks for). Counts per reason are rows (`abuse.models.ReasonCount`): no migration either.
+The ids are AbuseIPDB's own (https://www.abuseipdb.com/categories); this is the only place they live.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from django.conf import settings
 
@@ -22,30 +24,61 @@ BAD_WEB_BOT = 19
 WEB_APP_ATTACK = 21
 
 
+class Signal(Enum):
+    """What in a request (or its answer) counts as one scanning strike."""
+
+    NONE = "none"  # a refusal, not a strike
+    EXPLOIT_PATH = "exploit path"  # the path matches EXPLOIT_PATH
+    BAD_BEARER = "bad bearer"  # a bearer token that is not valid
+    NOT_FOUND_ANSWER = "404 answer"  # the hub answered 404 (seen only after the answer)
+
+
 class Reason(StrEnum):
     _value_: str
     label: str
     categories: tuple[int, ...]
     threshold_setting: str
+    signal: Signal
 
-    EXPLOIT = "exploit", "probed an exploit path", (WEB_APP_ATTACK, HACKING), "ABUSE_MAX_EXPLOIT"
+    EXPLOIT = (
+        "exploit",
+        "probed an exploit path",
+        (WEB_APP_ATTACK, HACKING),
+        "ABUSE_MAX_EXPLOIT",
+        Signal.EXPLOIT_PATH,
+    )
     AUTH_FAILURE = (
         "auth_failure",
         "too many failed authentications",
         (BRUTE_FORCE,),
         "ABUSE_MAX_AUTH_FAILURES",
+        Signal.BAD_BEARER,
     )
-    NOT_FOUND = "not_found", "too many 404s (scanning)", (BAD_WEB_BOT, PORT_SCAN), "ABUSE_MAX_404"
-    THROTTLED = "throttled", "over the rate limit", (BAD_WEB_BOT,), ""
-    BANNED = "banned", "refused while banned", (BAD_WEB_BOT,), ""
+    NOT_FOUND = (
+        "not_found",
+        "too many 404s (scanning)",
+        (BAD_WEB_BOT, PORT_SCAN),
+        "ABUSE_MAX_404",
+        Signal.NOT_FOUND_ANSWER,
+    )
+    THROTTLED = "throttled", "over the rate limit", (BAD_WEB_BOT,), "", Signal.NONE
+    BANNED = "banned", "refused while banned", (BAD_WEB_BOT,), "", Signal.NONE
 
-    def __new__(cls, value: str, label: str, categories: tuple[int, ...], threshold_setting: str) -> Reason:
+    def __new__(
+        cls, value: str, label: str, categories: tuple[int, ...], threshold_setting: str, signal: Signal
+    ) -> Reason:
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
         member.categories = categories
         member.threshold_setting = threshold_setting
+        member.signal = signal
         return member
+
+    @classmethod
+    def strikes(cls) -> list[Reason]:
+        """The scanning rules (those with a ban threshold), most specific first."""
+        return [rule for rule in cls if rule.threshold_setting]
 
     @property
     def threshold(self) -> int | None:

@@ -38,7 +38,7 @@ from .collector import Collector, run_in_db_thread
 from .credentials import Credentials, TokenEntry, VerifyToken
 from .knowngood import KnownGoodRecorder, recent_networks
 from .limiter import Limiter
-from .policy import Bearer, Limits, Plan, decide, decide_404, plan, strike_ask
+from .policy import Bearer, Limits, Plan, answer_strike, decide, decide_answered, plan, strike_ask
 
 log = logging.getLogger(__name__)
 
@@ -137,16 +137,16 @@ class RateLimitMiddleware:
             return
         if request.lane.trusted:
             self.known_good.saw(key)
-        if not verdict.watch_404:
+        if not verdict.watch_answer:
             await self.app(scope, receive, send)
             return
-        status = await _call_watching_status(self.app, scope, receive, send)
-        if status == 404:
-            await self._strike_404(scope, ip, request)
+        strike = answer_strike(await _call_watching_status(self.app, scope, receive, send))
+        if strike:
+            await self._strike_answer(scope, ip, request, strike)
 
-    async def _strike_404(self, scope: Scope, ip: str, request: Plan) -> None:
-        ask = strike_ask(request.ask, Reason.NOT_FOUND, self.limits)
-        verdict = decide_404(ask, await self.limiter.strike(ask))
+    async def _strike_answer(self, scope: Scope, ip: str, request: Plan, rule: Reason) -> None:
+        ask = strike_ask(request.ask, rule, self.limits)
+        verdict = decide_answered(ask, await self.limiter.strike(ask))
         self.limiter.remember(ask, verdict)
         if verdict.record:
             self._record(scope, ip, verdict.record, refused=False)

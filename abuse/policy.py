@@ -5,9 +5,11 @@ what the counts mean. No I/O here: `limiter.py` counts, `middleware.py` answers.
   session's. Neither is ever refused for its IP's ban or anonymous budget, nor recorded.
 - Anything else is anonymous and spends its IP's budget (IPv6: its /64): discovery documents and
   static files have budgets of their own (Claude probes the first; a page loads many of the second).
-- Scanning signals are strikes: an exploit path, a bad bearer token, and (after the answer) a 404.
-  At a rule's limit within the strike window the IP is banned for `ABUSE_BAN_SECONDS`; each
-  further strike extends the ban. Discovery and static requests never strike for a 404.
+- Scanning signals are strikes: an exploit path, a bad bearer token, and (after the answer) a 404,
+  each the `Signal` of a scanning `Reason` (`categories.py` declares the rules, their thresholds and
+  signals; this module only reads them). At a rule's threshold within the strike window the IP is
+  banned for `ABUSE_BAN_SECONDS`; each further strike extends the ban. Discovery and static
+  requests never strike for a 404.
 - A known-good address (one that showed a valid token or staff session lately, `knowngood.py`) is
   never banned nor struck: only its anonymous budget applies.
 """
@@ -15,9 +17,10 @@ what the counts mean. No I/O here: `limiter.py` counts, `middleware.py` answers.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .categories import Reason, is_exploit_path
+from .categories import Reason, Signal, is_exploit_path
 from .store import Ask, Counts
 
 
@@ -49,11 +52,9 @@ class Limits:
     static: int
     token: int
     token_window: int
-    max_exploit: int
-    max_404: int
-    max_auth_failures: int
     strike_window: int
     ban_seconds: int
+    thresholds: Mapping[Reason, int]  # strikes that ban, per scanning rule (`Reason.threshold`)
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -66,11 +67,9 @@ class Limits:
             static=settings.ABUSE_STATIC_LIMIT,
             token=settings.ABUSE_TOKEN_LIMIT,
             token_window=settings.ABUSE_TOKEN_WINDOW,
-            max_exploit=settings.ABUSE_MAX_EXPLOIT,
-            max_404=settings.ABUSE_MAX_404,
-            max_auth_failures=settings.ABUSE_MAX_AUTH_FAILURES,
             strike_window=settings.ABUSE_STRIKE_WINDOW,
             ban_seconds=settings.ABUSE_BAN_SECONDS,
+            thresholds={rule: rule.threshold or 0 for rule in Reason.strikes()},
         )
 
     def budget(self, lane: Lane) -> tuple[int, int]:
@@ -83,13 +82,17 @@ class Limits:
             Lane.STATIC: (self.static, self.anon_window),
         }[lane]
 
-    def strike_limit(self, rule: str) -> int:
-        limits: dict[str, int] = {
-            Reason.EXPLOIT: self.max_exploit,
-            Reason.AUTH_FAILURE: self.max_auth_failures,
-            Reason.NOT_FOUND: self.max_404,
-        }
-        return limits[rule]
+
+def request_strike(path: str, bearer: Bearer) -> Reason | None:
+    """The most specific scanning rule a request shows before it is answered, if any."""
+    shown = {Signal.EXPLOIT_PATH: is_exploit_path(path), Signal.BAD_BEARER: bearer is Bearer.INVALID}
+    return next((rule for rule in Reason.strikes() if shown.get(rule.signal)), None)
+
+
+def answer_strike(status: int) -> Reason | None:
+    """The scanning rule an answer shows (for a request whose verdict said to watch its answer)."""
+    shown = {Signal.NOT_FOUND_ANSWER: status == 404}
+    return next((rule for rule in Reason.strikes() if shown.get(rule.signal)), None)
 
 
 @dataclass(frozen=True)
@@ -130,25 +133,20 @@ def plan(
     limit, window = limits.budget(lane)
     scans = not lane.trusted and not known_good  # its ban is read, its scanning struck
     ask = Ask(subject=rate_key if scans else "", bucket=f"{lane}:{subject}", window=window)
-    strike = ""
-    if scans and lane is not Lane.DISCOVERY:
-        if is_exploit_path(path):
-            strike = Reason.EXPLOIT
-        elif bearer is Bearer.INVALID:
-            strike = Reason.AUTH_FAILURE
+    strike = request_strike(path, bearer) if scans and lane is not Lane.DISCOVERY else None
     if strike:
         ask = strike_ask(ask, strike, limits)
     return Plan(lane, ask, limit)
 
 
-def strike_ask(ask: Ask, rule: str, limits: Limits) -> Ask:
+def strike_ask(ask: Ask, rule: Reason, limits: Limits) -> Ask:
     return Ask(
         subject=ask.subject,
         bucket=ask.bucket,
         window=ask.window,
         strike=rule,
         strike_window=limits.strike_window,
-        strike_limit=limits.strike_limit(rule),
+        strike_limit=limits.thresholds[rule],
         ban_seconds=limits.ban_seconds,
     )
 
@@ -159,7 +157,7 @@ class Verdict:
     retry_after: float = 0.0
     record: str = ""  # the Reason to record this request under; "" records nothing
     banned: bool = False  # refused because the IP is (or just became) banned
-    watch_404: bool = False  # a 404 answer counts as a scanning strike
+    watch_answer: bool = False  # the answer may show a scanning strike (`answer_strike`)
 
 
 def decide(plan: Plan, counts: Counts) -> Verdict:
@@ -175,12 +173,12 @@ def decide(plan: Plan, counts: Counts) -> Verdict:
         return Verdict(False, counts.banned_for, record=Reason.BANNED, banned=True)
     if counts.count > limit:
         return Verdict(False, counts.reset_in, record=Reason.THROTTLED)
-    return Verdict(True, watch_404=lane is Lane.ANONYMOUS and bool(ask.subject))
+    return Verdict(True, watch_answer=lane is Lane.ANONYMOUS and bool(ask.subject))
 
 
-def decide_404(ask: Ask, strikes: int) -> Verdict:
-    """After a 404 answer was counted as a strike: at the limit the IP is banned (the 404 itself was
-    answered, so it is recorded as evidence, not as a refusal)."""
+def decide_answered(ask: Ask, strikes: int) -> Verdict:
+    """After an answer's strike was counted: at the threshold the IP is banned (the request itself
+    was answered, so it is recorded as evidence, not as a refusal)."""
     if strikes >= ask.strike_limit:
-        return Verdict(True, ask.ban_seconds, record=Reason.NOT_FOUND, banned=True)
+        return Verdict(True, ask.ban_seconds, record=ask.strike, banned=True)
     return Verdict(True)

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from abuse.categories import Reason
-from abuse.policy import Bearer, Lane, Limits, decide, decide_404, plan, strike_ask
+from abuse.policy import Bearer, Lane, Limits, answer_strike, decide, decide_answered, plan, strike_ask
 from abuse.store import Ask, Counts, MemoryStore
 from tmuxhub.netkey import _key
 
@@ -19,11 +19,9 @@ LIMITS = Limits(
     static=100,
     token=15,
     token_window=60,
-    max_exploit=1,
-    max_404=3,
-    max_auth_failures=3,
     strike_window=600,
     ban_seconds=3600,
+    thresholds={Reason.EXPLOIT: 1, Reason.NOT_FOUND: 3, Reason.AUTH_FAILURE: 3},
 )
 KEY = "203.0.113.9"
 
@@ -70,7 +68,7 @@ def test_a_known_good_address_is_neither_banned_nor_struck_but_still_throttled()
     request = plan("/.env", KEY, LIMITS, bearer=Bearer.INVALID, token_id="x" * 64, known_good=True)
     assert request.lane is Lane.ANONYMOUS and request.ask.subject == "" and not request.ask.strike
     passed = decide(request, counts(banned_for=3000, count=5))
-    assert passed.allow and not passed.watch_404
+    assert passed.allow and not passed.watch_answer
     assert decide(request, counts(count=6)).record == Reason.THROTTLED
 
 
@@ -81,7 +79,7 @@ def test_banned_then_throttled_in_that_order() -> None:
     throttled = decide(request, counts(count=6))
     assert (throttled.allow, throttled.record, throttled.banned) == (False, Reason.THROTTLED, False)
     passed = decide(request, counts(count=5))
-    assert passed.allow and passed.watch_404 and passed.record == ""
+    assert passed.allow and passed.watch_answer and passed.record == ""
 
 
 def test_a_refusal_recalled_from_memory_is_throttled() -> None:
@@ -102,14 +100,27 @@ def test_discovery_and_static_files_have_budgets_of_their_own(
 ) -> None:
     request = plan(path, KEY, LIMITS, bearer=Bearer.NONE, discovery=discovery, static=static)
     assert (request.lane, request.limit, request.ask.bucket) == (lane, limit, f"{lane}:{KEY}")
-    assert not decide(request, counts(count=limit)).watch_404 or lane is Lane.ANONYMOUS
+    assert not decide(request, counts(count=limit)).watch_answer or lane is Lane.ANONYMOUS
 
 
 def test_a_404_bans_at_the_limit_but_is_not_a_refusal() -> None:
+    assert answer_strike(404) is Reason.NOT_FOUND and answer_strike(200) is None
     ask = strike_ask(plan("/nope", KEY, LIMITS, bearer=Bearer.NONE).ask, Reason.NOT_FOUND, LIMITS)
-    assert decide_404(ask, 2).record == ""
-    verdict = decide_404(ask, 3)
+    assert decide_answered(ask, 2).record == ""
+    verdict = decide_answered(ask, 3)
     assert (verdict.allow, verdict.banned, verdict.record) == (True, True, Reason.NOT_FOUND)
+
+
+def test_an_exploit_path_with_a_bad_bearer_counts_as_the_more_specific_rule() -> None:
+    request = plan("/.env", KEY, LIMITS, bearer=Bearer.INVALID, token_id="x" * 64)
+    assert request.ask.strike == Reason.EXPLOIT
+
+
+def test_the_thresholds_the_product_uses_are_the_rules_own_settings(settings) -> None:
+    settings.ABUSE_MAX_EXPLOIT, settings.ABUSE_MAX_AUTH_FAILURES, settings.ABUSE_MAX_404 = 2, 4, 9
+    limits = Limits.from_settings()
+    assert dict(limits.thresholds) == {Reason.EXPLOIT: 2, Reason.AUTH_FAILURE: 4, Reason.NOT_FOUND: 9}
+    assert plan("/mcp", KEY, limits, bearer=Bearer.INVALID).ask.strike_limit == 4
 
 
 @pytest.mark.parametrize(
