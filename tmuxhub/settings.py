@@ -223,6 +223,8 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Message files a worker cannot read (an empty one left by a full disk) are set aside here.
+        "quarantine_folder": str(_broker_dir / "quarantine"),
         # kombu otherwise writes its broadcast (control) files into the working directory.
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,

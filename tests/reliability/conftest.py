@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,3 +181,51 @@ def own_postgres(django_db_setup: None) -> Iterator[OwnPostgres]:
     finally:
         instance.pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class SmallDisk:
+    """A tmpfs of a few pages mounted on `path`: `fill()` leaves no byte free, `free()` gives it back."""
+
+    path: Path
+
+    @property
+    def filler(self) -> Path:
+        return self.path / ".filler"
+
+    def fill(self) -> None:
+        with self.filler.open("ab", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 4096)
+            except OSError:  # ENOSPC: full
+                pass
+
+    def free(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def small_disk() -> Iterator[Callable[[Path], SmallDisk]]:
+    """Mount a small tmpfs on a folder (made if missing, its files copied in), as a data disk that can
+    really fill up; unmounted at the end. Mounting needs root (as `.ci/run` and `make test` run)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    mounted: list[Path] = []
+
+    def mount(path: Path) -> SmallDisk:
+        path.mkdir(parents=True, exist_ok=True)
+        kept = Path(tempfile.mkdtemp(prefix="tmuxhub-disk-"))
+        shutil.copytree(path, kept, dirs_exist_ok=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(path)],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+        mounted.append(path)
+        shutil.copytree(kept, path, dirs_exist_ok=True)
+        shutil.rmtree(kept, ignore_errors=True)
+        return SmallDisk(path)
+
+    yield mount
+    for path in reversed(mounted):
+        subprocess.run(["umount", "--lazy", str(path)], check=False, capture_output=True, timeout=30)

@@ -1,0 +1,105 @@
+"""The data disk fills up. The embedded broker (no Redis) keeps its task messages as files there: a
+message that could not be written whole, or any file a worker cannot read, is set aside with one log
+line, and the worker (with the embedded beat) goes on taking the next task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from kombu.connection import Connection
+from kombu.exceptions import OperationalError
+from kombu.transport import filesystem
+
+from tests.support.waits import wait_until
+from tmuxhub.celery import EmbeddedTransport, app
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+# The run's data folder, as the worker started without REDIS_URL (embedded broker) sees it.
+BROKER_DIR = Path(settings.TMUXHUB_DATA_DIR) / "celery-broker"
+TRANSPORT_OPTIONS = {
+    "data_folder_in": str(BROKER_DIR / "out"),
+    "data_folder_out": str(BROKER_DIR / "out"),
+    "processed_folder": str(BROKER_DIR / "processed"),
+    "control_folder": str(BROKER_DIR / "control"),
+}
+
+
+def publish_heartbeat(transport: type[filesystem.Transport] = EmbeddedTransport) -> None:
+    """Queue a task on the embedded broker, as the hub does (or as kombu's own transport does)."""
+    for folder in TRANSPORT_OPTIONS.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    url = "filesystem://localhost/"
+    with Connection(url, transport=transport, transport_options=TRANSPORT_OPTIONS) as conn:
+        app.send_task(
+            "tmuxhub.beat_heartbeat",
+            connection=conn,
+            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            ignore_result=True,
+            retry=False,
+        )
+
+
+def messages() -> dict[str, int]:
+    """The message files waiting in the broker's folder, and their sizes."""
+    return {p.name: p.stat().st_size for p in (BROKER_DIR / "out").glob("*.msg")}
+
+
+@pytest.fixture
+def empty_broker() -> None:
+    for folder in ("out", "processed", "quarantine"):
+        for path in (BROKER_DIR / folder).glob("*"):
+            path.unlink()
+
+
+def test_a_message_a_full_disk_left_empty_is_set_aside_and_the_worker_runs_the_next_task(
+    empty_broker, small_disk, celery_worker_factory
+) -> None:
+    disk = small_disk(BROKER_DIR)
+    publish_heartbeat()  # a task queued before the disk filled (and the queue's exchange file)
+    queued_before = messages()
+    disk.fill()
+    with pytest.raises(OperationalError, match="Cannot add file"):
+        publish_heartbeat(transport=filesystem.Transport)  # kombu's own writer, as before the fix
+    left_empty = {name: size for name, size in messages().items() if name not in queued_before}
+    assert list(left_empty.values()) == [0], "kombu's writer should leave an empty message on a full disk"
+    with pytest.raises(OperationalError, match="No space left on device"):
+        publish_heartbeat()
+    assert messages() == queued_before | left_empty, "the embedded broker's writer left a partial message"
+
+    disk.free()
+    worker = celery_worker_factory(REDIS_URL="")
+    wait_until(lambda: not messages(), timeout=30, context=worker.log)
+    publish_heartbeat()
+
+    wait_until(lambda: worker.log().count("succeeded") == 2, timeout=30, context=worker.log)
+    assert worker.process.poll() is None, worker.log()
+    log = worker.log()
+    assert log.count("set aside a task message that cannot be read (an empty file)") == 1, log
+    assert "Unrecoverable error" not in log and "Traceback" not in log, log
+    assert [p.name for p in (BROKER_DIR / "quarantine").iterdir()] == list(left_empty)
+
+
+def test_a_message_file_that_is_not_a_message_is_set_aside_and_the_worker_runs_the_next_task(
+    empty_broker, celery_worker_factory
+) -> None:
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    (BROKER_DIR / "out").mkdir(parents=True, exist_ok=True)
+    (BROKER_DIR / "out" / f"1_garbage.{queue}.msg").write_bytes(b'{"body": "half a mess')
+    (BROKER_DIR / "out" / f"2_shape.{queue}.msg").write_bytes(b'["json", "but not a message"]')
+    publish_heartbeat()
+
+    worker = celery_worker_factory(REDIS_URL="")
+
+    wait_until(lambda: "succeeded" in worker.log(), timeout=30, context=worker.log)
+    log = worker.log()
+    assert "set aside a task message that cannot be read (not JSON" in log, log
+    assert "set aside a task message that cannot be read (JSON, but not a task message)" in log, log
+    assert "Traceback" not in log, log
+    assert worker.process.poll() is None, log
+    assert sorted(p.name for p in (BROKER_DIR / "quarantine").iterdir()) == [
+        f"1_garbage.{queue}.msg",
+        f"2_shape.{queue}.msg",
+    ]
