@@ -162,7 +162,6 @@ class PaneList(BaseModel):
 class Capture(BaseModel):
     pane: str = Field(description="The pane the lines come from (capture_since: its id).")
     lines: list[str] = Field(description="The lines, oldest first, trailing blank lines dropped.")
-    text: str = Field(description="The same lines joined with newlines.")
     truncated: bool = Field(description="True when the byte cap cut older lines off.")
 
 
@@ -458,7 +457,6 @@ class SshCommandResult(BaseModel):
 class SshSnapshot(BaseModel):
     id: str
     lines: list[str]
-    text: str
 
 
 class SshFileRead(BaseModel):

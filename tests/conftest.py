@@ -183,6 +183,12 @@ def mcp_token(make_user, make_token) -> str:
     return make_token(make_user())
 
 
+@pytest.fixture
+def readonly_token(make_user, make_token) -> str:
+    """A valid token for an allow-listed user capped at the readonly tier (on the shared hub)."""
+    return make_token(make_user("reader", tier="readonly"))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Drop this run's PostgreSQL test database even when a straggling connection (a thread of the
     test process, a killed worker's backend) kept Django's own teardown from dropping it."""

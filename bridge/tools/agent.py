@@ -6,11 +6,13 @@ import time
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from bridge import steering
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import AgentScreen, AnswerResult, AskResult, PaneTarget, Seconds
 from bridge.screen import cap_bytes
 
@@ -49,7 +51,7 @@ async def ask(
     ctx: Context,
     timeout: Seconds = 300,
     replace_draft: bool = False,
-) -> AskResult:
+) -> Annotated[CallToolResult, AskResult]:
     """Send a prompt to Claude Code, wait until it is idle again and return only its reply. Returns
     early with the question and options when it asks for permission (answer_dialog, then wait again)."""
     started = time.monotonic()
@@ -72,7 +74,7 @@ async def ask(
         notes.append(f"Claude Code asks: {steering.describe(after)} Answer with answer_dialog")
     elif outcome == "timed_out":
         notes.append(f"still {after.state} after {timeout:g}s; call wait_for_idle or ask again later")
-    return AskResult(
+    result = AskResult(
         pane=pane,
         outcome=outcome,
         reply="\n".join(kept),
@@ -81,3 +83,4 @@ async def ask(
         elapsed=round(time.monotonic() - started, 3),
         detail="; ".join(notes),
     )
+    return terminal_result(result, "reply")

@@ -8,11 +8,13 @@ import time
 from typing import Annotated
 
 from django.conf import settings
+from mcp.types import CallToolResult
 from pydantic import AfterValidator, Field
 
 from bridge import steering, tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds, checker
 from bridge.screen import cap_bytes, row_showing, shows, tail_of
 from bridge.ssh.protocol import Markers, between, visible
@@ -158,7 +160,7 @@ async def run_command(
     command: Annotated[str, Field(min_length=1, max_length=4096, description="One line of shell.")],
     timeout: Seconds = 30,
     max_lines: Annotated[int, Field(ge=1, le=2000)] = 500,
-) -> CommandResult:
+) -> Annotated[CallToolResult, CommandResult]:
     """Run one shell command line at the pane's prompt; return its output and exit status.
 
     The pane must show a POSIX-like shell prompt (bash, zsh, sh). The command is wrapped in unique
@@ -188,11 +190,11 @@ async def run_command(
 
 def _command_result(
     pane: str, output: list[str], status: int | None, cut: bool, max_lines: int
-) -> CommandResult:
+) -> CallToolResult:
     if status is not None and output and not output[-1]:
         output = output[:-1]  # the newline printed before the end marker
     kept, truncated = cap_bytes(output[-max_lines:])
-    return CommandResult(
+    result = CommandResult(
         pane=pane,
         completed=status is not None,
         exit_status=status,
@@ -200,3 +202,4 @@ def _command_result(
         timed_out=status is None,
         truncated=truncated or cut or len(output) > max_lines,
     )
+    return terminal_result(result, "output")

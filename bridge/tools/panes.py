@@ -7,12 +7,14 @@ import asyncio
 from typing import Annotated, Literal
 
 from django.conf import settings
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from bridge import marks, tmux
 from bridge.context import current_caller
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import (
     Capture,
     CaptureSince,
@@ -55,25 +57,27 @@ async def list_panes(
     return PaneList(panes=panes)
 
 
-def _capture_result(pane: str, lines: list[str]) -> Capture:
+def _capture_result(pane: str, lines: list[str]) -> CallToolResult:
     kept, truncated = cap_bytes(lines)
-    return Capture(pane=pane, lines=kept, text="\n".join(kept), truncated=truncated)
+    return terminal_result(Capture(pane=pane, lines=kept, truncated=truncated), "lines")
 
 
 @hub_tool("readonly", title="Read a pane", idempotent=True)
-async def capture_pane(pane: PaneTarget, lines: Lines = 100, ansi: bool = False) -> Capture:
+async def capture_pane(
+    pane: PaneTarget, lines: Lines = 100, ansi: bool = False
+) -> Annotated[CallToolResult, Capture]:
     """The pane's last `lines` lines exactly (history included), colours stripped unless `ansi`."""
     return _capture_result(pane, await tmux.capture(pane, lines, ansi=ansi))
 
 
 @hub_tool("readonly", title="Summarize a pane (last lines)", idempotent=True)
-async def tmux_get_summary(pane: PaneTarget, lines: Lines = 50) -> Capture:
+async def tmux_get_summary(pane: PaneTarget, lines: Lines = 50) -> Annotated[CallToolResult, Capture]:
     """The pane's last `lines` lines, plain text: a quick look at what a program is doing."""
     return _capture_result(pane, await tmux.capture(pane, lines))
 
 
 @hub_tool("readonly", title="Read a pane's new output")
-async def capture_since(pane: PaneTarget, max_lines: Lines = 200) -> CaptureSince:
+async def capture_since(pane: PaneTarget, max_lines: Lines = 200) -> Annotated[CallToolResult, CaptureSince]:
     """Only the lines that are new since *your* last capture_since of this pane (saves tokens).
 
     The first call returns the pane's last `max_lines` lines and sets your read mark.
@@ -89,14 +93,14 @@ async def capture_since(pane: PaneTarget, max_lines: Lines = 200) -> CaptureSinc
     else:
         fresh, missed = new_lines(before, window)
     kept, truncated = cap_bytes(fresh[-max_lines:])
-    return CaptureSince(
+    since = CaptureSince(
         pane=pane_id,
         lines=kept,
-        text="\n".join(kept),
         truncated=truncated or len(fresh) > max_lines,
         first_read=before is None,
         missed=missed,
     )
+    return terminal_result(since, "lines")
 
 
 MAX_SEARCHED_PANES = 100
@@ -165,10 +169,10 @@ async def kill_pane(pane: PaneTarget) -> Changed:
 
 
 @hub_tool("readonly", title="Snapshot a pane", idempotent=True)
-async def snapshot_pane(pane: PaneTarget) -> PaneSnapshot:
+async def snapshot_pane(pane: PaneTarget) -> Annotated[CallToolResult, PaneSnapshot]:
     """The visible screen with cursor, mode, size, title and program, all from one instant."""
     state, rows = await tmux.snapshot(pane)
-    return PaneSnapshot(
+    snapshot = PaneSnapshot(
         pane=state["pane_id"],
         lines=cap_bytes(rows)[0],
         cursor_x=int(state["cursor_x"] or 0),
@@ -183,6 +187,7 @@ async def snapshot_pane(pane: PaneTarget) -> PaneSnapshot:
         dead=state["pane_dead"] == "1",
         history_size=int(state["history_size"] or 0),
     )
+    return terminal_result(snapshot, "lines")
 
 
 @hub_tool("mutating", title="Select a pane", idempotent=True)

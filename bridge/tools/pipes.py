@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Annotated
 
 from django.conf import settings
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from bridge import tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import PaneTarget, PipeRead, PipeState
 from bridge.screen import cap_bytes
 from bridge.terminal_text import TextStream
@@ -67,7 +69,7 @@ async def read_pipe(
     offset: Annotated[
         int, Field(ge=0, le=MAX_LOG_BYTES, description="Byte offset: 0, or a next_offset.")
     ] = 0,
-) -> PipeRead:
+) -> Annotated[CallToolResult, PipeRead]:
     """Read what pipe_pane logged for a pane, from `offset` on, as plain lines (escape codes removed)."""
     pane_id, piping, path = await _state(pane)
     if not path.exists():
@@ -79,7 +81,8 @@ async def read_pipe(
     stream = TextStream()
     kept, _ = cap_bytes([line for line in (*stream.feed(data), stream.partial) if line])
     next_offset = offset + end
-    return PipeRead(
+    read = PipeRead(
         pane=pane_id, piping=piping, size=size, max_bytes=MAX_LOG_BYTES, lines=kept,
         next_offset=next_offset, more=offset + len(data) < size,
     )  # fmt: skip
+    return terminal_result(read, "lines")

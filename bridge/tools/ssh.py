@@ -6,11 +6,13 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from bridge import ssh
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import (
     MAX_COMMAND,
     Lines,
@@ -63,16 +65,16 @@ async def ssh_send_command(
     timeout: Annotated[
         float, Field(ge=0.1, le=3600, description="Seconds to wait for it to finish (capped by the hub).")
     ] = 30,
-) -> SshCommandResult:
+) -> Annotated[CallToolResult, SshCommandResult]:
     """Run a shell command at the SSH session's prompt (not in vim, a REPL...) and return its output
     and exit status; the shell keeps cd and variables. Still running at the timeout: see `detail`."""
-    return await ssh.send_command(id, command, timeout)
+    return terminal_result(await ssh.send_command(id, command, timeout), "output")
 
 
 @hub_tool("readonly", title="Show an SSH session's screen", idempotent=True, open_world=True)
-async def ssh_snapshot(id: SshSessionId, lines: Lines = 40) -> SshSnapshot:
+async def ssh_snapshot(id: SshSessionId, lines: Lines = 40) -> Annotated[CallToolResult, SshSnapshot]:
     """The last lines of the SSH session's terminal (what a person attached to it sees), ANSI stripped."""
-    return await ssh.snapshot(id, lines)
+    return terminal_result(await ssh.snapshot(id, lines), "lines")
 
 
 @hub_tool("readonly", title="Read a remote file over SSH", idempotent=True, open_world=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from mcp.types import CallToolResult
 from pydantic import Field
 
 from bridge import tmux, watch
 from bridge.registry import hub_tool
+from bridge.results import terminal_result
 from bridge.schemas import IdleResult, PaneTarget, Seconds, WaitResult
 from bridge.screen import LineMatcher
 
@@ -39,9 +41,10 @@ async def wait_for_idle(
     pane: PaneTarget,
     quiet: Annotated[float, Field(ge=0.2, le=300, description="Seconds without any change on screen.")] = 2.0,
     timeout: Seconds = 60,
-) -> IdleResult:
+) -> Annotated[CallToolResult, IdleResult]:
     """Wait until the pane's screen stops changing for `quiet` seconds (e.g. Claude Code finished),
     or `timeout` passes. Returns the last lines either way."""
     idle, elapsed = await watch.wait_until_quiet(pane, quiet, timeout)
     tail = await tmux.capture(pane, 20)
-    return IdleResult(pane=pane, idle=idle, timed_out=not idle, elapsed=round(elapsed, 3), tail=tail)
+    result = IdleResult(pane=pane, idle=idle, timed_out=not idle, elapsed=round(elapsed, 3), tail=tail)
+    return terminal_result(result, "tail")
