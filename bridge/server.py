@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from mcp.server.auth.settings import AuthSettings
-from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
@@ -133,7 +132,7 @@ def lean_output(schema: dict[str, Any] | None) -> dict[str, Any] | None:
     return drop_required(lean(schema)) if schema is not None else None
 
 
-class HubServer(MCPServer):
+class HubServer(resources.PromptChecks):
     async def list_tools(self) -> list[Tool]:
         caller = resolve_caller()
         return [

@@ -752,9 +752,17 @@ async def formats(target: str | None, fields: Sequence[str]) -> dict[str, str]:
     return dict(zip(fields, values, strict=True))
 
 
+def _option_target(target: str) -> str:
+    """`exact(target)` as set-option and show-options find it: tmux (3.3a) looks an option's target up
+    as a window, where "=main" is "no such session"; "=main:" (the session's current window) names
+    the same session, and its window for window options."""
+    found = exact(target)
+    return f"{found}:" if found.startswith("=") and ":" not in found else found
+
+
 def _option_scope(scope: str, target: str | None) -> list[str]:
     flag = {"server": "-s", "session": "", "window": "-w", "pane": "-p"}[scope]
-    where = ["-t", exact(target)] if target else ["-g"] if scope != "server" else []
+    where = ["-t", _option_target(target)] if target else ["-g"] if scope != "server" else []
     return [*([flag] if flag else []), *where]
 
 

@@ -74,3 +74,31 @@ async def test_prompts_guide_run_and_wait_and_interrupt(hub, mcp_token):
     assert {"run_and_wait", "interrupt_gracefully"} <= names
     assert "run_command" in run.messages[0].content.text
     assert "C-c" in stop.messages[0].content.text
+
+
+async def test_prompts_and_templates_say_what_they_are_and_unknown_names_are_invalid_params(
+    hub, readonly_token, shell_pane
+):
+    from mcp.shared.exceptions import MCPError
+
+    async with mcp_session(hub, readonly_token) as session:
+        prompts = (await session.list_prompts()).prompts
+        templates = (await session.list_resource_templates()).resource_templates
+        with pytest.raises(MCPError) as unknown_prompt:
+            await session.get_prompt("no_such_prompt", {})
+        with pytest.raises(MCPError) as missing_argument:
+            await session.get_prompt("run_and_wait", {"pane": "%1"})
+        with pytest.raises(MCPError) as unknown_uri:
+            await session.read_resource("tmux://nothing/here")
+        with pytest.raises(MCPError) as gone_pane:
+            await session.read_resource("tmux://panes/99999")
+        with pytest.raises(MCPError) as bad_session:
+            await session.read_resource("tmux://sessions/-x")
+
+    assert all(p.description for p in prompts) and all(a.description for p in prompts for a in p.arguments)
+    assert all(t.description for t in templates)
+    assert unknown_prompt.value.code == -32602 and "run_and_wait" in unknown_prompt.value.error.message
+    assert missing_argument.value.code == -32602 and "command" in missing_argument.value.error.message
+    # SEP-2164 (final): a resource that does not exist is -32602, like any unknown name.
+    assert unknown_uri.value.code == gone_pane.value.code == bad_session.value.code == -32602
+    assert "tmux says" in gone_pane.value.error.message

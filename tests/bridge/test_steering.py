@@ -120,6 +120,19 @@ async def test_options_show_anything_and_set_only_the_safe_list(hub, mcp_token, 
     assert [o["name"] for o in hooks["options"]] == ["after-new-window"]
 
 
+async def test_set_option_takes_a_session_name_as_target(hub, mcp_token, readonly_token, shell_pane):
+    async with mcp_session(hub, mcp_token) as writer, mcp_session(hub, readonly_token) as reader:
+        await call(writer, "set_option", name="mouse", value="on", target="work")
+        await call(writer, "set_option", name="monitor-activity", value="on", target="work")
+        session = await call(reader, "show_option", target="work", name="mouse")
+        window = await call(reader, "show_option", scope="window", target="work:0", name="monitor-activity")
+        global_value = await call(reader, "show_option", name="mouse")
+
+    assert session["options"] == [{"name": "mouse", "value": "on"}]
+    assert window["options"] == [{"name": "monitor-activity", "value": "on"}]
+    assert global_value["options"] == [{"name": "mouse", "value": "off"}]
+
+
 async def test_set_environment_sets_and_unsets_what_new_panes_get(hub, mcp_token, shell_pane):
     async with mcp_session(hub, mcp_token) as session:
         await call(session, "set_environment", name="BUILD_MODE", value="release")
