@@ -6,7 +6,6 @@ Pure functions on lists of lines, so the rules are easy to read and to test with
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from difflib import SequenceMatcher
 
@@ -89,28 +88,6 @@ def row_showing(rows: list[str], tail: str, cursor: int) -> int | None:
     if shows(rows, cursor, tail):
         return cursor
     return next((i for i in range(len(rows) - 1, -1, -1) if shows(rows, i, tail)), None)
-
-
-SECRET_NAME = re.compile(
-    r"SECRET|TOKEN|PASS|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|PRIVATE|DSN|WEBHOOK|.PWD$", re.IGNORECASE
-)
-NOT_SECRET = frozenset({"OLDPWD"})  # the previous working directory, not a MySQL password
-SECRET_VALUE = re.compile(
-    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|sk-[A-Za-z0-9_-]{16,}|xox[abpr]-[\w-]{10,}|"
-    r"AKIA[0-9A-Z]{16}|eyJ[\w-]{10,}\.[\w-]{10,}|-----BEGIN [A-Z ]*PRIVATE KEY|"
-    # a password in a URL (also with no user: redis://:pw@host), a credential in its query string,
-    # chat webhooks (their URL is the credential)
-    r"://[^/\s:@]*:[^/\s@]+@|(?i:[?&][\w-]*(token|key|secret|password|sig|signature|auth)=[^&\s])|"
-    r"hooks\.slack\.com/|discord(app)?\.com/api/webhooks/"
-)
-
-
-def looks_secret(name: str, value: str) -> bool:
-    """True for values that should not leave the machine: by name (containing SECRET, TOKEN, PASS,
-    KEY, DSN, WEBHOOK... or ending in PWD), or by the shape of known tokens and credentials in URLs."""
-    if name.upper() in NOT_SECRET:
-        return False
-    return bool(SECRET_NAME.search(name) or SECRET_VALUE.search(value))
 
 
 class LineMatcher:

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from bridge import tmux
+from bridge.redaction import looks_secret
 from bridge.registry import hub_tool
 from bridge.schemas import (
     Changed,
@@ -19,7 +20,6 @@ from bridge.schemas import (
     ShellCommand,
     StartDirectory,
 )
-from bridge.screen import looks_secret
 
 
 @hub_tool("readonly", title="List tmux sessions", idempotent=True)

@@ -5,7 +5,8 @@ import time
 import pytest
 
 from bridge.exceptions import BridgeError
-from bridge.screen import LineMatcher, cap_bytes, fingerprints, looks_secret, new_lines, row_showing, tail_of
+from bridge.redaction import looks_secret
+from bridge.screen import LineMatcher, cap_bytes, fingerprints, new_lines, row_showing, tail_of
 
 
 def test_new_lines_are_what_scrolled_in():
@@ -74,6 +75,18 @@ def test_literal_patterns_are_not_regexes():
         ("HOOK", "https://hooks.slack.com/services/T/B/x", True),
         ("CALLBACK", "https://example.com/?Access_Token=x", True),
         ("PROXY", "http://proxy:8080/a@b", False),
+        ("BILLING", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", True),
+        ("GL", "glpat-" + "xxxxxxxxxxxxxxxxxxxx", True),
+        ("MAPS", "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY", True),
+        ("HF_HOME_MODEL", "hf_" + "jJmXbQzWpLkRtYvNcAsDfGhUiOeTyQwErT", True),
+        ("NPMRC_LINE", "npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", True),
+        ("CURL_HEADER", "Authorization: Bearer abc.def-ghi_jkl", True),
+        ("DB_CMD", "mysql -u root -phunter2 shop", True),
+        ("DB_CMD2", "mariadb --password=hunter2 shop", True),
+        ("SHIPPING", "xoxb-" + "1234-5678-abcdefghijkl", True),
+        ("MAKEFLAGS", "-j4 -p", False),
+        ("SSH_CONNECTION", "203.0.113.9 50000 198.51.100.7 22", False),
+        ("MANPATH", "/usr/share/man:/usr/local/man", False),
     ],
 )
 def test_secret_looking_values_are_recognised(name, value, secret):

@@ -33,15 +33,22 @@ LEAKS = {
     "SLACK_URL": "https://hooks.slack.com/services/T0/B0/abc",
     "SENTRY_DSN": "https://abc@o1.ingest.sentry.io/1",
     "CALLBACK": "https://example.com/cb?user=me&access_token=abc",
+    "BILLING": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
+    "GL": "glpat-" + "xxxxxxxxxxxxxxxxxxxx",
+    "MAPS": "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
+    "HF_MODEL": "hf_" + "jJmXbQzWpLkRtYvNcAsDfGhUiOeTyQwErT",
+    "NPM_LINE": "npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
+    "CURL_HEADER": "Authorization: Bearer abc.def-ghi_jkl",
+    "DB_CMD": "mysql -u root -phunter2 shop",
 }
 PLAIN = {"EDITOR": "vim", "PWD": "/home/me", "OLDPWD": "/tmp", "PROXY": "http://proxy:8080/a@b"}
 
 
-async def test_show_environment_redacts_secrets(hub, mcp_token, shell_pane, tmux):
+async def test_show_environment_redacts_secrets(hub, readonly_token, shell_pane, tmux):
     for name, value in {**LEAKS, **PLAIN}.items():
         tmux.cmd("set-environment", "-g", name, value)
 
-    async with mcp_session(hub, mcp_token) as session:
+    async with mcp_session(hub, readonly_token) as session:
         out = await call(session, "show_environment")
 
     values = {v["name"]: v["value"] for v in out["variables"]}
