@@ -187,7 +187,12 @@ class OffenderAdmin(admin.ModelAdmin[Offender]):
             try:
                 queue_task(submit, report.pk)
             except BrokerDown as down:
-                self.message_user(request, f"{offender.ip} and the rest: not queued: {down}", messages.ERROR)
+                self.message_user(
+                    request,
+                    f"{offender.ip} and the rest: not queued: {down} ({offender.ip}'s report is kept: the "
+                    "worker sends it by itself a few minutes after the broker is back.)",
+                    messages.ERROR,
+                )
                 break
             queued.append(offender.ip)
         if queued:

@@ -121,14 +121,25 @@ def sweep_pending() -> int:
 
 @shared_task(name="abuse.sweep_reports")
 def sweep_reports() -> int:
-    """Resume reports whose worker died mid-send; with `ABUSE_AUTO_REPORT`, send staged offenders."""
+    """Resume reports whose worker died mid-send, and queued reports whose task never reached a worker;
+    with `ABUSE_AUTO_REPORT`, send staged offenders."""
     now = timezone.now()
     report_ids = set(
         Report.objects.filter(state=Report.State.SENDING, lease_until__lte=now).values_list("pk", flat=True)[
             :SWEEP_BATCH
         ]
     )
-    if settings.ABUSE_AUTO_REPORT and settings.ABUSEIPDB_KEY and sending_refusal(now) is None:
+    may_send = bool(settings.ABUSEIPDB_KEY) and sending_refusal(now) is None
+    if may_send:
+        # Queued while the broker was away (the admin said "not queued"), or its task was lost with a
+        # Redis restart: never attempted, nothing refused it (a refusal is kept in `error`), and older
+        # than a task waiting in the queue would be. A task that was only slow finds the row sent.
+        grace = timedelta(seconds=settings.ABUSE_QUEUED_GRACE_SECONDS)
+        never_picked_up = Report.objects.filter(
+            state=Report.State.QUEUED, attempts=0, error="", created_at__lte=now - grace
+        )
+        report_ids.update(never_picked_up.values_list("pk", flat=True)[:SWEEP_BATCH])
+    if settings.ABUSE_AUTO_REPORT and may_send:
         # An offender whose last attempt failed waits an hour (or a human) instead of failing every sweep.
         staged = Offender.objects.filter(status=Offender.Status.STAGED).exclude(
             reports__last_attempt_at__gte=now - timedelta(hours=1)

@@ -463,6 +463,9 @@ ABUSE_REPORT_INTERVAL_MINUTES = env.int("ABUSE_REPORT_INTERVAL_MINUTES", default
 ABUSE_AUTO_REPORT = env.bool("ABUSE_AUTO_REPORT", default=False)
 # A report left `sending` this long (its worker died) is resumed by the sweep.
 ABUSE_SEND_LEASE_SECONDS = env.int("ABUSE_SEND_LEASE_SECONDS", default=120)
+# A report still `queued`, never attempted, this long after it was asked for (the broker was away) is sent
+# by the sweep.
+ABUSE_QUEUED_GRACE_SECONDS = env.int("ABUSE_QUEUED_GRACE_SECONDS", default=300)
 ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
 # `tmuxhub beat` (and the embedded worker's beat) keep their schedule here, not in the working directory.
 CELERY_BEAT_SCHEDULE_FILENAME = str(TMUXHUB_DATA_DIR / "celerybeat-schedule")

@@ -16,9 +16,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from abuse.models import Offender
+from abuse.models import Offender, Report
 from tests.abuse.factories import offender
-from tests.support.hub import BASE_DIR, mcp_session
+from tests.support.hub import BASE_DIR, Hub, mcp_session
 from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio, pytest.mark.slow]
@@ -29,14 +29,8 @@ def test_admin_submit_says_the_broker_is_down_within_seconds_and_works_once_it_i
 ) -> None:
     hub = hub_factory(REDIS_URL=own_redis.url, **abuse_services.env)
     row = offender("185.220.104.1")
-    browser = Client()
-    browser.force_login(get_user_model().objects.create_superuser("broker-admin", "a@example.net", "pw"))
-    cookies = {"sessionid": browser.cookies["sessionid"].value}
-    with httpx.Client(base_url=hub.url, cookies=cookies, timeout=60) as http:
-        page = http.get("/admin/abuse/offender/").text
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert match is not None, page[:2000]
-        form = {"action": "submit_reports", "_selected_action": str(row.pk), "csrfmiddlewaretoken": match[1]}
+    with admin_client(hub) as http:
+        form = submit_form(http, row)
 
         own_redis.stop()
         started = time.monotonic()
@@ -53,6 +47,58 @@ def test_admin_submit_says_the_broker_is_down_within_seconds_and_works_once_it_i
     assert wait_until(lambda: Offender.objects.get(pk=row.pk).status == Offender.Status.REPORTED, timeout=30)
     assert [r.ip for r in abuse_services.abuseipdb.accepted] == [row.ip]
     assert "Traceback" not in hub.log()
+
+
+def admin_client(hub: Hub) -> httpx.Client:
+    """A superuser's browser session on `hub`."""
+    browser = Client()
+    browser.force_login(get_user_model().objects.create_superuser("broker-admin", "a@example.net", "pw"))
+    return httpx.Client(
+        base_url=hub.url, cookies={"sessionid": browser.cookies["sessionid"].value}, timeout=60
+    )
+
+
+def submit_form(http: httpx.Client, row: Offender) -> dict[str, str]:
+    """The offender list's *Submit to AbuseIPDB* action for `row`, as the page's form posts it."""
+    page = http.get("/admin/abuse/offender/").text
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert match is not None, page[:2000]
+    return {"action": "submit_reports", "_selected_action": str(row.pk), "csrfmiddlewaretoken": match[1]}
+
+
+def test_a_report_queued_while_redis_was_away_or_lost_with_its_restart_is_sent_once_it_is_back(
+    own_redis, hub_factory, celery_worker_factory, abuse_services
+) -> None:
+    hub = hub_factory(REDIS_URL=own_redis.url, **abuse_services.env)
+    while_down, lost_in_restart = offender("185.220.104.4"), offender("185.220.104.5")
+    with admin_client(hub) as http:
+        own_redis.stop()
+        down = http.post("/admin/abuse/offender/", data=submit_form(http, while_down), follow_redirects=True)
+        assert f"{while_down.ip}&#x27;s report is kept" in down.text, down.text[-3000:]
+        own_redis.start()
+        queued = http.post(
+            "/admin/abuse/offender/", data=submit_form(http, lost_in_restart), follow_redirects=True
+        )
+        assert f"Queued for AbuseIPDB: {lost_in_restart.ip}." in html.unescape(queued.text)
+    own_redis.stop()  # before any worker took the task: this Redis keeps nothing on disk
+    own_redis.start()
+    assert sorted(Report.objects.values_list("state", "attempts")) == [("queued", 0), ("queued", 0)]
+
+    worker = celery_worker_factory(
+        beat=True,
+        REDIS_URL=own_redis.url,
+        ABUSE_SWEEP_SECONDS="1",
+        ABUSE_QUEUED_GRACE_SECONDS="2",
+        **abuse_services.env,
+    )
+
+    wait_until(
+        lambda: set(Offender.objects.values_list("status", flat=True)) == {Offender.Status.REPORTED},
+        timeout=60,
+        context=worker.log,
+    )
+    assert sorted(r.ip for r in abuse_services.abuseipdb.accepted) == [while_down.ip, lost_in_restart.ip]
+    assert sorted(Report.objects.values_list("state", "attempts")) == [("sent", 1), ("sent", 1)]
 
 
 @pytest.fixture
