@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ install: $(VENV)/.installed
 
 run:
 	scripts/ensure-system run
-	$(MAKE) install
+	$(MAKE) install terminal-view
 	$(BIN)/tmuxhub serve
 
 lint: install
@@ -45,10 +45,14 @@ test-postgres: install
 claude-code: install
 	$(BIN)/python -m tests.fixtures.claude_code
 
+# The terminal view's library (@modelcontextprotocol/ext-apps, pinned), in ~/.cache/tmuxhub (npm).
+terminal-view: install
+	$(BIN)/python manage.py install_terminal_view
+
 # The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck claude-code
+	$(MAKE) lint typecheck claude-code terminal-view
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).

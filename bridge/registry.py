@@ -28,6 +28,7 @@ class HubTool:
     name: str
     tier: Tier
     annotations: ToolAnnotations
+    meta: dict[str, Any] | None = None
 
 
 TOOLS: dict[str, HubTool] = {}
@@ -45,8 +46,10 @@ def hub_tool(
     idempotent: bool = False,
     open_world: bool = False,
     name: str | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> Callable[[F], F]:
-    """Declare a tool. `open_world` is for tools that reach beyond tmux (SSH hosts, AbuseIPDB)."""
+    """Declare a tool. `open_world` is for tools that reach beyond tmux (SSH hosts, AbuseIPDB);
+    `meta` is the tool's `_meta` in tools/list (the terminal view's, `bridge.app_view`)."""
 
     def declare(fn: F) -> F:
         tool_name = name or fn.__name__
@@ -65,6 +68,7 @@ def hub_tool(
                 idempotent_hint=idempotent or None,
                 open_world_hint=open_world,
             ),
+            meta=meta,
         )
         return fn
 

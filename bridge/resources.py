@@ -1,4 +1,5 @@
-"""`tmux://` resources (read-only views of the server) and the hub's prompts."""
+"""`tmux://` resources (read-only views of the server), the terminal view (`bridge.app_view`) and the
+hub's prompts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, GetPromptResult
 from pydantic import Field
 
-from . import tmux
+from . import app_view, tmux
 from .exceptions import BridgeError
 from .schemas import SESSION_RE
 
@@ -92,6 +93,8 @@ PaneArgument = Annotated[str, Field(description="Pane id ('%3') or 'session:wind
 
 
 def register(server: MCPServer) -> None:
+    app_view.register(server)
+
     @server.resource(
         "tmux://sessions",
         name="sessions",

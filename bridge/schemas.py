@@ -480,3 +480,17 @@ class SshClosed(BaseModel):
     id: str
     closed: bool
     warning: str = ""
+
+
+class PaneScreen(BaseModel):
+    """What the terminal view (`bridge.app_view`) shows of a pane: its colours as escaped HTML."""
+
+    pane: str
+    closed: bool = Field(description="The pane is gone; `message` says so in words.")
+    message: str = ""
+    html: str = Field(default="", description="The pane's last lines, escaped, colours as <span> classes.")
+    one_screen: bool = Field(default=False, description="A full-screen program: show it from its top.")
+    agent: AgentScreen | None = Field(default=None, description="What Claude Code shows, if it runs there.")
+    can_answer: bool = Field(default=False, description="The caller's tier allows answer_dialog.")
+    can_prompt: bool = Field(default=False, description="The caller's tier allows tmux_send_prompt.")
+    digest: str = Field(default="", description="Changes whenever anything above does: pass as `since`.")

@@ -212,7 +212,7 @@ def build_server() -> HubServer:
     # opt-out is dropping it from this list (by name: the class lives in a private module).
     server.middleware[:] = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
     for tool in TOOLS.values():
-        server.add_tool(tool.fn, name=tool.name, annotations=tool.annotations)
+        server.add_tool(tool.fn, name=tool.name, annotations=tool.annotations, meta=tool.meta)
     resources.register(server)
     return server
 

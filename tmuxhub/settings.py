@@ -387,6 +387,9 @@ TMUXHUB_CAPTURE_MAX_LINES = env.int("TMUXHUB_CAPTURE_MAX_LINES", default=2000)
 TMUXHUB_CAPTURE_MAX_BYTES = env.int("TMUXHUB_CAPTURE_MAX_BYTES", default=256 * 1024)
 # How long capture_since remembers what a user last read of a pane.
 TMUXHUB_READ_MARK_SECONDS = env.int("TMUXHUB_READ_MARK_SECONDS", default=7 * 24 * 3600)
+# The terminal view's library (@modelcontextprotocol/ext-apps's app-with-deps.js, pinned by hash in
+# bridge/app_view.py); empty means where `tmuxhub manage install_terminal_view` puts it (~/.cache/tmuxhub).
+TMUXHUB_VIEW_SCRIPT = env.str("TMUXHUB_VIEW_SCRIPT", default="")
 # Origins a browser-based MCP client may call /mcp from (DNS-rebinding protection).
 TMUXHUB_MCP_ALLOWED_ORIGINS = [
     *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),

@@ -1,5 +1,5 @@
 """The tools, one module per object (panes, windows, sessions, ssh) or concern (keyboard, waits, batch,
-channels, options, pipes, agent); importing this package declares them all."""
+channels, options, pipes, agent, the terminal view); importing this package declares them all."""
 
 from . import (  # noqa: F401
     agent,
@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     pipes,
     sessions,
     ssh,
+    view,
     waits,
     windows,
 )

@@ -9,7 +9,7 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from bridge import steering
+from bridge import app_view, steering
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.results import terminal_result
@@ -17,7 +17,7 @@ from bridge.schemas import AgentScreen, AnswerResult, AskResult, PaneTarget, Sec
 from bridge.screen import cap_bytes
 
 
-@hub_tool("readonly", title="What Claude Code shows", idempotent=True)
+@hub_tool("readonly", title="What Claude Code shows", idempotent=True, meta=app_view.SHOWS_PANE)
 async def agent_state(pane: PaneTarget) -> AgentScreen:
     """What Claude Code in a pane shows: idle, draft (unsent text), working, dialog (question and
     numbered options), menu, or not_claude_code."""
@@ -44,7 +44,7 @@ async def answer_dialog(
     return AnswerResult(pane=pane, chosen=chosen, closed=closed, detail=detail)
 
 
-@hub_tool("mutating", title="Ask Claude Code and wait for the reply")
+@hub_tool("mutating", title="Ask Claude Code and wait for the reply", meta=app_view.SHOWS_PANE)
 async def ask(
     pane: PaneTarget,
     text: Annotated[str, Field(min_length=1, max_length=65536, description="The prompt, sent as text.")],

@@ -10,7 +10,7 @@ from django.conf import settings
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from bridge import marks, tmux
+from bridge import app_view, marks, tmux
 from bridge.context import current_caller
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
@@ -62,7 +62,7 @@ def _capture_result(pane: str, lines: list[str]) -> CallToolResult:
     return terminal_result(Capture(pane=pane, lines=kept, truncated=truncated), "lines")
 
 
-@hub_tool("readonly", title="Read a pane", idempotent=True)
+@hub_tool("readonly", title="Read a pane", idempotent=True, meta=app_view.SHOWS_PANE)
 async def capture_pane(
     pane: PaneTarget, lines: Lines = 100, ansi: bool = False
 ) -> Annotated[CallToolResult, Capture]:

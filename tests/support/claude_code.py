@@ -3,18 +3,16 @@ starts it straight at its input box against a fake Anthropic API. Used by the fi
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+from tmuxhub import npm
+
 VERSION = "2.1.197"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tmuxhub"
-PREFIX = CACHE / f"claude-code-{VERSION}"
+PREFIX = npm.CACHE / f"claude-code-{VERSION}"
 CLAUDE = PREFIX / "node_modules" / ".bin" / "claude"
 API_KEY = "sk-ant-api03-tmuxhub-tests-not-a-real-key-0000"
 READY = "? for shortcuts"  # the footer of the empty input box
@@ -31,23 +29,7 @@ def installed() -> bool:
 
 def ensure_installed() -> Path:
     """The `claude` binary of the pinned version, installed when missing (one installer at a time)."""
-    if installed():
-        return CLAUDE
-    npm = shutil.which("npm")
-    if npm is None:
-        raise FileNotFoundError("npm is not installed (apt-get install npm)")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with (CACHE / "install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not installed():
-            print(f"installing @anthropic-ai/claude-code@{VERSION} into {PREFIX}", file=sys.stderr)
-            subprocess.run(
-                [npm, "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund", "--loglevel=error",
-                 f"@anthropic-ai/claude-code@{VERSION}"],
-                check=True, timeout=600,
-            )  # fmt: skip
-            if not installed():
-                raise RuntimeError(f"{CLAUDE} does not run after npm install")
+    npm.install(PREFIX, [f"@anthropic-ai/claude-code@{VERSION}"], installed)
     return CLAUDE
 
 
