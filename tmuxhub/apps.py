@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class TmuxhubConfig(AppConfig):
@@ -13,3 +14,9 @@ class TmuxhubConfig(AppConfig):
         from tmuxhub import datadir
 
         datadir.prepare()
+
+
+class HubAdminConfig(AdminConfig):
+    """Django's admin with tmuxhub's site (`tmuxhub.dashboard.site`) as `admin.site`."""
+
+    default_site = "tmuxhub.dashboard.site.HubAdminSite"

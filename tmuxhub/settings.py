@@ -85,7 +85,7 @@ CSRF_TRUSTED_ORIGINS = [TMUXHUB_PUBLIC_URL]
 INSTALLED_APPS = [
     # First: makes the data folder and the embedded secret key before any other app starts.
     "tmuxhub.apps.TmuxhubConfig",
-    "django.contrib.admin",
+    "tmuxhub.apps.HubAdminConfig",  # django.contrib.admin with tmuxhub's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

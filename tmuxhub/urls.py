@@ -6,7 +6,7 @@ from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("favicon.ico", dashboard.favicon, name="favicon"),
+    path("favicon.ico", dashboard.assets.favicon, name="favicon"),
     # Before the admin: the dashboard replaces its index and adds the owner's pages.
     path("admin/", include(dashboard.urlpatterns)),
     path("admin/", admin.site.urls),

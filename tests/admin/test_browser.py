@@ -32,7 +32,7 @@ from .filled import fill
 CONTRAST = (Path(__file__).parent / "contrast.js").read_text()
 SCREENS = [(1440, 900), (390, 844)]
 SCHEMES = ["light", "dark"]
-# An idle pane is polled every 10 s at most (tmuxhub/dashboard.py): a change shows within that,
+# An idle pane is polled every 10 s at most (tmuxhub/dashboard/panes.py): a change shows within that,
 # plus a loaded machine's slack.
 POLLED_MS = 25_000
 

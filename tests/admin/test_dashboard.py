@@ -143,3 +143,11 @@ def test_view_site_leads_back_to_the_admin(admin_client: Client) -> None:
 
     assert '<a href="/">View site</a>' in admin_page
     assert '<a href="/admin/">Back to the admin</a>' in home and "/mcp" in home
+
+
+def test_model_pages_give_the_width_to_the_page_not_a_sidebar(admin_client: Client) -> None:
+    """The header's links replace Django's navigation sidebar (tmuxhub.dashboard.site)."""
+    html = admin_client.get("/admin/bridge/toolcall/").content.decode()
+
+    assert 'id="nav-sidebar"' not in html
+    assert 'class="hub-nav"' in html
