@@ -803,9 +803,11 @@ async def wait_for_channel(channel: str, timeout: float) -> bool:
     try:
         _, error = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
-        process.kill()
-        await process.wait()
         return False
+    finally:
+        if process.returncode is None:  # timed out, or the call was cancelled: the waiter goes with it
+            process.kill()
+            await process.wait()
     if process.returncode != 0:
         raise BridgeError(_explain(error.decode(errors="replace").strip()))
     return True

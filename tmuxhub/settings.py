@@ -390,6 +390,10 @@ TMUXHUB_READ_MARK_SECONDS = env.int("TMUXHUB_READ_MARK_SECONDS", default=7 * 24 
 # The terminal view's library (@modelcontextprotocol/ext-apps's app-with-deps.js, pinned by hash in
 # bridge/app_view.py); empty means where `tmuxhub manage install_terminal_view` puts it (~/.cache/tmuxhub).
 TMUXHUB_VIEW_SCRIPT = env.str("TMUXHUB_VIEW_SCRIPT", default="")
+# wait_for_channel calls waiting at once (each is a `tmux wait-for` process), per user and in all,
+# in each hub process: more are refused with a clear error instead of piling up processes.
+TMUXHUB_CHANNEL_WAITS_PER_USER = env.int("TMUXHUB_CHANNEL_WAITS_PER_USER", default=4)
+TMUXHUB_CHANNEL_WAITS = env.int("TMUXHUB_CHANNEL_WAITS", default=32)
 # Origins a browser-based MCP client may call /mcp from (DNS-rebinding protection).
 TMUXHUB_MCP_ALLOWED_ORIGINS = [
     *env.list("TMUXHUB_MCP_ALLOWED_ORIGINS", default=["https://claude.ai", "https://claude.com"]),
