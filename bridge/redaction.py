@@ -40,12 +40,12 @@ HAND_MADE = re.compile(
 
 @functools.cache
 def _detectors() -> tuple[RegexBasedDetector, ...]:
-    kinds: list[type[RegexBasedDetector]] = [
-        kind
-        for kind in get_mapping_from_secret_type_to_class().values()
+    plugins: dict[str, type] = get_mapping_from_secret_type_to_class()
+    return tuple(
+        kind()
+        for kind in plugins.values()
         if issubclass(kind, RegexBasedDetector) and kind.__name__ not in LEFT_OUT
-    ]
-    return tuple(kind() for kind in kinds)
+    )
 
 
 def looks_secret(name: str, value: str) -> bool:
