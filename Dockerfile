@@ -4,7 +4,7 @@ RUN npm install --prefix /opt/ext-apps --no-audit --no-fund --legacy-peer-deps @
 
 # One image for web, worker and beat.
 FROM python:3.11-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends tmux openssh-client curl \
+RUN apt-get update && apt-get install -y --no-install-recommends tmux openssh-client curl postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./

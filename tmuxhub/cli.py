@@ -3,6 +3,7 @@
 tmuxhub serve            migrate, then serve web + MCP (and, with no Redis, a local worker)
 tmuxhub worker [ARGS]    a Celery worker (becomes `celery worker ARGS`)
 tmuxhub beat [ARGS]      the Celery beat scheduler; its schedule file is in TMUXHUB_DATA_DIR
+tmuxhub backup [--output DIR]   an online copy of the database and the embedded secret key
 tmuxhub manage ARGS...   any Django management command
 tmuxhub claude-code hooks install|uninstall|status [--scope user|project|local] [--dry-run]
                          the hub's hooks in a Claude Code settings file (README: Steering Claude Code)
@@ -32,6 +33,22 @@ def _django_setup() -> None:
     import django
 
     django.setup()
+
+
+def _refuse_newer_schema(reachable_only: bool = False) -> None:
+    """Stop (with the way back) when a newer tmuxhub migrated the database; `reachable_only`: a
+    database that cannot be reached yet is not checked (a worker waits for it on its own)."""
+    from django.db import DatabaseError, connections
+
+    from tmuxhub import schema
+
+    try:
+        schema.check_schema_is_known()
+    except DatabaseError:
+        if not reachable_only:
+            raise
+    finally:
+        connections.close_all()  # `worker` and `beat` exec Celery next: leave no connection behind
 
 
 def _prepare_database() -> None:
@@ -86,6 +103,7 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     port = port or settings.TMUXHUB_PORT
     workers = workers or settings.WEB_CONCURRENCY
 
+    _refuse_newer_schema()
     _prepare_database()
     from bridge import tmux
 
@@ -131,6 +149,24 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
     _terminate(web, worker)
     _wait_all(web, worker)
     return code
+
+
+def backup(output: str | None, timeout: float) -> int:
+    _django_setup()
+    from tmuxhub import backup as backups
+
+    try:
+        made = backups.make(Path(output) if output else None, timeout=timeout)
+    except backups.BackupError as error:
+        print(f"tmuxhub backup: {error}", file=sys.stderr)
+        return 1
+    print(f"tmuxhub backup: wrote {made.folder}")
+    for file in made.files:
+        print(f"  {file.name} ({file.stat().st_size:,} bytes)")
+    for note in made.notes:
+        print(f"note: {note}")
+    print("Restore: README.md, Operations > Backup and restore.")
+    return 0
 
 
 def _exec_celery(command: str, *args: str) -> NoReturn:
@@ -228,6 +264,13 @@ def main(argv: list[str] | None = None) -> int:
 
     for name, help_text in (("worker", "run a Celery worker"), ("beat", "run the Celery beat scheduler")):
         commands.add_parser(name, help=f"{help_text} (extra arguments go to Celery)")
+    backup_parser = commands.add_parser(
+        "backup", help="copy the database (online) and the embedded secret key into a new folder"
+    )
+    backup_parser.add_argument("--output", help="a new folder; default: TMUXHUB_DATA_DIR/backups/<UTC time>")
+    backup_parser.add_argument(
+        "--timeout", type=float, default=600, help="seconds the copy may take (default 600)"
+    )
     manage_parser = commands.add_parser("manage", help="run a Django management command")
     manage_parser.add_argument("args", nargs=argparse.REMAINDER)
     _add_claude_code_parser(commands)
@@ -240,7 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     if options.command == "claude-code":
         path = _settings_file(options.scope, options.project, options.settings)
         return claude_code_hooks(options.action, path, options.dry_run)
+    if options.command == "backup":
+        return backup(options.output, options.timeout)
     if options.command in ("worker", "beat"):
+        _django_setup()
+        _refuse_newer_schema(reachable_only=True)
         _exec_celery(options.command, *extra)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
     from django.core.management import execute_from_command_line

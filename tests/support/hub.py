@@ -73,11 +73,24 @@ def start_hub(
 
 
 def _answers(hub: Hub) -> bool:
+    return answers(hub.url)
+
+
+def answers(url: str) -> bool:
+    """True once the hub at `url` answers `/healthz` at all (healthy or not)."""
     try:
-        httpx.get(f"{hub.url}/healthz", timeout=1)
+        httpx.get(f"{url}/healthz", timeout=1)
     except httpx.HTTPError:
         return False
     return True
+
+
+def run_tmuxhub(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`tmuxhub ARGS` from the checkout, to its end; its output captured as text."""
+    argv = [sys.executable, "-m", "tmuxhub.cli", *args]
+    return subprocess.run(
+        argv, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @asynccontextmanager
