@@ -32,7 +32,6 @@ EVENTS = ("SessionStart", "UserPromptSubmit", "PermissionRequest", "Notification
 TIMEOUT = 5  # seconds Claude Code gives the hook; it gives up by itself after claude_hook.DEADLINE
 MARK = "/bridge/claude_hook.py"  # what tells the hub's hook commands from the person's
 BACKUP_SUFFIX = ".tmuxhub-backup"
-SPOOL_FOLDER = "claude-hooks"
 
 
 class SettingsError(Exception):

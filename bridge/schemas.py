@@ -240,12 +240,27 @@ class AnswerResult(BaseModel):
     detail: str
 
 
+class Permission(BaseModel):
+    """The tool call a permission dialog is about, as Claude Code's PermissionRequest hook named it."""
+
+    tool: str | None = None
+    input: str | None = Field(
+        default=None, description="The tool's input, as JSON (cut at 4,000 characters)."
+    )
+
+
 class AskResult(BaseModel):
     pane: str
     outcome: Literal["replied", "dialog", "timed_out"]
-    reply: str = Field(description="The new transcript lines after the prompt.")
+    reply: str = Field(description="Claude's reply to the prompt (so far, at a dialog).")
+    source: Literal["hooks", "screen"] = Field(
+        default="screen",
+        description="hooks: the reply and the turn's end came from Claude Code's hooks and transcript "
+        "(tmuxhub claude-code hooks install); screen: read from the pane.",
+    )
     truncated: bool = False
     dialog: Dialog | None = Field(default=None, description="The dialog that stopped it, if any.")
+    permission: Permission | None = Field(default=None, description="The tool a permission dialog is for.")
     elapsed: float
     detail: str
 

@@ -4,6 +4,9 @@ this are `tmux_send_prompt` (tools/keyboard.py) and those of tools/agent.py.
 
 Verifying a prompt polls the screen every `POLL` seconds for up to `VERIFY` seconds; waiting for a
 reply (`wait_until_done`) is woken by the pane's output (`bridge.watch`). All waiting is in this module.
+When Claude Code's hooks report to the hub (`bridge.claude_hooks`), they are the truth for `ask`: the
+prompt arrived (UserPromptSubmit), a permission is asked (PermissionRequest), the turn ended (Stop) and
+the reply's text (the transcript); the screen is the fallback and says what hooks do not.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from . import tmux, watch
+from . import claude_hooks, tmux, watch
 from .claude_code import finished, read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
 from .schemas import AgentScreen, Dialog, DialogOption
@@ -35,6 +38,9 @@ IDLE_POLL = 0.15  # seconds between looks while waiting for a reply
 QUIET_LOOK = 0.15  # seconds without output after which a waiting ask looks again (the spinner
 # redraws every ~0.1 s while Claude Code works)
 IDLE_ENOUGH = 2.0  # seconds idle without a turn's closing line that also count as done
+TRANSCRIPT_WAIT = 3.0  # seconds the transcript may lag behind the Stop hook's last message
+HOOKED_IDLE = 10.0  # the same once the hooks heard the prompt: their Stop is awaited (an interrupted
+# turn has none)
 PROGRESS_EVERY = 5.0  # seconds between progress notifications while waiting for a reply
 Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
@@ -203,11 +209,18 @@ async def _type(pane: str, pasted: str) -> None:
         )
 
 
-async def _taken(pane: str, pasted: str, before: _Turns, seconds: float) -> tuple[Sent | None, AgentScreen]:
-    """Watch for the prompt to show up as a turn (or queued, or refused as an unknown command)."""
+async def _taken(
+    pane: str, pasted: str, before: _Turns, seconds: float, turn: claude_hooks.Turn | None
+) -> tuple[Sent | None, AgentScreen]:
+    """Watch for the prompt to show up as a turn (or queued, or refused as an unknown command), or
+    for Claude Code's UserPromptSubmit hook to receive it."""
     deadline = time.monotonic() + seconds
     while True:
         await asyncio.sleep(POLL)
+        if turn is not None and turn.heard():
+            return Sent(
+                True, False, 0, "Claude Code's UserPromptSubmit hook received the prompt"
+            ), await look(pane)
         now = await _Turns.count(pane, pasted)
         after = await look(pane)
         if now.matching > before.matching or (now.total > before.total and not after.draft):
@@ -227,17 +240,19 @@ async def _taken(pane: str, pasted: str, before: _Turns, seconds: float) -> tupl
             return None, after
 
 
-async def submit(pane: str, text: str, mode: Mode, replace_draft: bool) -> tuple[Sent, str | None]:
+async def submit(
+    pane: str, text: str, mode: Mode, replace_draft: bool, turn: claude_hooks.Turn | None = None
+) -> tuple[Sent, str | None]:
     """Type `text` into Claude Code's input box and press Enter, checking the screen first and
-    after: the prompt must show up as a turn. Call it holding `pane_lock`. Returns what happened
-    and the draft it cleared (if any)."""
+    after: the prompt must show up as a turn (or reach `turn`'s hooks). Call it holding `pane_lock`.
+    Returns what happened and the draft it cleared (if any)."""
     cleared = await make_room(pane, replace_draft)
     pasted, notes = prepare(text, mode)
     before = await _Turns.count(pane, pasted)
     await _type(pane, pasted)
     for attempt in (1, 2):
         await tmux.send_keys(pane, ["Enter"])
-        sent, after = await _taken(pane, pasted, before, VERIFY[attempt - 1])
+        sent, after = await _taken(pane, pasted, before, VERIFY[attempt - 1], turn)
         if sent is not None:
             sent.attempts, sent.detail = attempt, "; ".join([sent.detail, *notes])
             return sent, cleared
@@ -296,61 +311,100 @@ async def answer(pane: str, choice: str) -> tuple[DialogOption, bool, AgentScree
     )
 
 
+Outcome = Literal["replied", "dialog", "timed_out"]
+
+
 async def wait_until_done(
     pane: str,
     prompt: str,
     timeout: float,
     progress: Callable[[float, str], Awaitable[None]] | None = None,
-) -> tuple[Literal["replied", "dialog", "timed_out"], list[str], AgentScreen]:
-    """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines.
+    turn: claude_hooks.Turn | None = None,
+) -> tuple[Outcome, list[str], AgentScreen, Literal["hooks", "screen"]]:
+    """Wait until Claude Code is idle again after `prompt` (or shows a dialog); the reply's lines,
+    and where they were read: Claude Code's transcript when its hooks heard the prompt (`turn`), else
+    the screen.
 
     Woken by the pane's output (`bridge.watch`), looking at most every IDLE_POLL seconds while it
-    streams. Done: no spinner or queued prompt, and the turn's closing line ("✻ Worked for 2s") or
-    IDLE_ENOUGH seconds without one (the spinner can vanish a moment between a reply and a tool call)."""
+    streams. Done: the Stop hook, or else no spinner or queued prompt and the turn's closing line
+    ("✻ Worked for 2s") or IDLE_ENOUGH seconds without one (the spinner can vanish a moment between a
+    reply and a tool call)."""
     started = time.monotonic()
+    wait = _Wait(pane, prompt, started, timeout, progress, turn)
     try:
         async with watch.watch(pane) as feed:
-            outcome, screen = await _until_done(pane, prompt, started, timeout, progress, feed)
+            outcome, screen = await wait.until_done(feed)
     except watch.Unwatchable:
-        outcome, screen = await _until_done(pane, prompt, started, timeout, progress, None)
-    return outcome, await _reply(pane, prompt), screen
+        outcome, screen = await wait.until_done(None)
+    if turn is not None and turn.heard():
+        deadline = time.monotonic() + TRANSCRIPT_WAIT
+        text, whole = turn.reply()
+        while not whole and time.monotonic() < deadline:
+            await asyncio.sleep(POLL)
+            text, whole = turn.reply()
+        if text is not None:
+            return outcome, text.splitlines(), screen, "hooks"
+    return outcome, await _reply(pane, prompt), screen, "screen"
 
 
-async def _until_done(
-    pane: str,
-    prompt: str,
-    started: float,
-    timeout: float,
-    progress: Callable[[float, str], Awaitable[None]] | None,
-    feed: watch.Feed | None,
-) -> tuple[Literal["replied", "dialog", "timed_out"], AgentScreen]:
-    last_report = started - PROGRESS_EVERY  # the first look reports
+@dataclass
+class _Wait:
+    pane: str
+    prompt: str
+    started: float
+    timeout: float
+    progress: Callable[[float, str], Awaitable[None]] | None
+    turn: claude_hooks.Turn | None
     idle_since: float | None = None
-    batch = None
-    while True:
-        screen = await look(pane)
-        elapsed = time.monotonic() - started
-        if screen.state == "dialog":
-            return "dialog", screen
+
+    async def _idle_enough(self, screen: AgentScreen, heard: bool) -> bool:
+        """Idle long enough to be done: the turn's closing line, or idle that long (a command, an
+        error); once the hooks heard the prompt, only a long idle (their Stop is the done signal)."""
         if screen.working or screen.queued:
-            idle_since = None
-        else:
-            idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since >= IDLE_ENOUGH or await _finished(pane, prompt):
-                return "replied", screen  # the turn's closing line, or idle that long (a command, an error)
-        if elapsed >= timeout:
-            return "timed_out", screen
-        if progress is not None and time.monotonic() - last_report >= PROGRESS_EVERY:
-            last_report = time.monotonic()
-            await progress(elapsed, screen.status or screen.state)
-        if batch is not None:
-            await asyncio.sleep(IDLE_POLL)  # streaming output: at most one look per IDLE_POLL
-        if feed is None:
-            await asyncio.sleep(IDLE_POLL)
-        else:
-            batch = await feed.next(min(QUIET_LOOK, max(0.0, started + timeout - time.monotonic())))
-            if batch is not None and (batch.structural or batch.closed):
-                await feed.recheck()
+            self.idle_since = None
+            return False
+        self.idle_since = self.idle_since or time.monotonic()
+        if time.monotonic() - self.idle_since >= (HOOKED_IDLE if heard else IDLE_ENOUGH):
+            return True
+        return not heard and await _finished(self.pane, self.prompt)
+
+    def _hooked(self) -> tuple[Outcome | None, bool]:
+        """What the hooks say: the turn ended or a permission is asked; whether they heard the prompt."""
+        if self.turn is None or not self.turn.heard():
+            return None, False
+        if self.turn.stopped() is not None:
+            return "replied", True
+        return ("dialog" if self.turn.permission() is not None else None), True
+
+    async def until_done(self, feed: watch.Feed | None) -> tuple[Outcome, AgentScreen]:
+        last_report = self.started - PROGRESS_EVERY  # the first look reports
+        batch = None
+        while True:
+            screen = await look(self.pane)
+            elapsed = time.monotonic() - self.started
+            said, heard = self._hooked()
+            if said == "replied" or screen.state == "dialog":
+                return ("dialog" if said is None else said), screen
+            if said == "dialog":
+                # The hook comes before the dialog is drawn: wait for it on screen (answer_dialog reads
+                # it there), but not forever if this release draws one the screen cannot read.
+                return "dialog", await _wait_for(self.pane, lambda s: s.state == "dialog", 2.0)
+            if await self._idle_enough(screen, heard):
+                return "replied", screen
+            if elapsed >= self.timeout:
+                return "timed_out", screen
+            if self.progress is not None and time.monotonic() - last_report >= PROGRESS_EVERY:
+                last_report = time.monotonic()
+                await self.progress(elapsed, screen.status or screen.state)
+            if batch is not None:
+                await asyncio.sleep(IDLE_POLL)  # streaming output: at most one look per IDLE_POLL
+            if feed is None:
+                await asyncio.sleep(IDLE_POLL)
+            else:
+                wait = min(QUIET_LOOK, max(0.0, self.started + self.timeout - time.monotonic()))
+                batch = await feed.next(wait)
+                if batch is not None and (batch.structural or batch.closed):
+                    await feed.recheck()
 
 
 async def _finished(pane: str, prompt: str) -> bool:

@@ -188,11 +188,9 @@ def _settings_file(scope: str, project: str | None, file: str | None) -> Path:
 def claude_code_hooks(action: str, path: Path, dry_run: bool) -> int:
     """Install, uninstall or show the hub's hooks in one Claude Code settings file."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
-    from django.conf import settings
+    from bridge import claude_hooks, claude_settings
 
-    from bridge import claude_settings
-
-    spool = Path(settings.TMUXHUB_DATA_DIR) / claude_settings.SPOOL_FOLDER
+    spool = claude_hooks.spool()
     try:
         if action == "status":
             found = claude_settings.installed(claude_settings.load(path))

@@ -9,11 +9,11 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from bridge import app_view, steering
+from bridge import app_view, claude_hooks, steering
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.results import terminal_result
-from bridge.schemas import AgentScreen, AnswerResult, AskResult, PaneTarget, Seconds
+from bridge.schemas import AgentScreen, AnswerResult, AskResult, Dialog, PaneTarget, Permission, Seconds
 from bridge.screen import cap_bytes
 
 
@@ -53,23 +53,30 @@ async def ask(
     replace_draft: bool = False,
 ) -> Annotated[CallToolResult, AskResult]:
     """Send a prompt to Claude Code, wait until it is idle again and return only its reply. Returns
-    early with the question and options when it asks for permission (answer_dialog, then wait again)."""
+    early with the question and options when it asks for permission (answer_dialog, then wait again).
+    With the hub's hooks installed in Claude Code, the reply is its exact text however long."""
     started = time.monotonic()
-    async with steering.pane_lock(pane):
+    pasted, _ = steering.prepare(text, "text")
+    async with steering.pane_lock(pane) as pane_id:
         screen = await steering.look(pane)
         if not screen.claude_code:
             raise BridgeError(f"{pane} does not show Claude Code; use tmux_send_prompt for other programs")
-        sent, cleared = await steering.submit(pane, text, "text", replace_draft)
+        turn = claude_hooks.Turn(pane_id, pasted)
+        sent, cleared = await steering.submit(pane, text, "text", replace_draft, turn)
     if not sent.verified:
         raise BridgeError(f"the prompt was not confirmed: {sent.detail}")
 
     async def progress(elapsed: float, status: str) -> None:
         await ctx.report_progress(round(elapsed, 1), timeout, f"Claude Code: {status}")
 
-    pasted, _ = steering.prepare(text, "text")
-    outcome, lines, after = await steering.wait_until_done(pane, pasted, timeout, progress)
+    outcome, lines, after, source = await steering.wait_until_done(pane, pasted, timeout, progress, turn)
     kept, cut = cap_bytes(lines)
     notes = [sent.detail] + ([f"cleared the unsent draft {cleared[:200]!r} first"] if cleared else [])
+    asked = turn.permission() if outcome == "dialog" else None
+    permission = Permission(tool=asked.tool_name, input=asked.tool_input) if asked else None
+    dialog = after.dialog if outcome == "dialog" and after.state == "dialog" else None
+    if outcome == "dialog" and dialog is None:
+        dialog = Dialog(title=f"{permission.tool} permission" if permission else None, permission=True)
     if outcome == "dialog":
         notes.append(f"Claude Code asks: {steering.describe(after)} Answer with answer_dialog")
     elif outcome == "timed_out":
@@ -79,7 +86,9 @@ async def ask(
         outcome=outcome,
         reply="\n".join(kept),
         truncated=cut,
-        dialog=after.dialog if outcome == "dialog" else None,
+        dialog=dialog,
+        permission=permission,
+        source=source,
         elapsed=round(time.monotonic() - started, 3),
         detail="; ".join(notes),
     )

@@ -56,4 +56,6 @@ def command(binary: Path, home: Path, work: Path, api_url: str) -> str:
         "TERM": "xterm-256color",
     }
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in env.items())
-    return f"cd {shlex.quote(str(work))} && exec env -i {assignments} {shlex.quote(str(binary))}"
+    # The pane's own variables pass through `env -i`: a hook learns its pane and tmux server from them.
+    pane = 'TMUX_PANE="$TMUX_PANE" TMUX="$TMUX"'
+    return f"cd {shlex.quote(str(work))} && exec env -i {assignments} {pane} {shlex.quote(str(binary))}"
