@@ -4,9 +4,10 @@ Claude Code runs it as a child (so `$TMUX_PANE` names its pane and `$TMUX` its t
 event's JSON on stdin. It adds the pane and the time and drops the event as one file into the hub's
 spool folder, `<data folder>/claude-hooks/<tmux server>/<pane number>/`, which `bridge.claude_hooks`
 reads. It never slows or blocks Claude Code: standard library only (no Django; started with
-`python -I -S`, it runs in about 20 ms), nothing on stdout or stderr (a UserPromptSubmit hook's stdout
-would be added to the prompt), exit status 0 whatever happens (the spool folder missing because the hub
-was never set up, a full disk, a payload too big or not JSON, no `$TMUX_PANE`), and it gives up after
+`python -I -S`: a Python start, 50 ms on a quiet machine), nothing on stdout or stderr (a
+UserPromptSubmit hook's stdout would be added to the prompt), exit status 0 whatever happens (the
+spool folder missing because the hub was never set up, a full disk, a payload too big or not JSON, no
+`$TMUX_PANE`), and it gives up after
 `DEADLINE` seconds. The spool is bounded: payloads over `MAX_PAYLOAD` bytes are dropped and a pane
 keeps its newest `MAX_EVENTS` events. A folder, not a socket: the events wait there while the hub is
 down, any number of hub processes read them, and nothing listens that another user could reach.
