@@ -185,6 +185,28 @@ def _settings_file(scope: str, project: str | None, file: str | None) -> Path:
     return Path(project or os.getcwd()).expanduser() / ".claude" / name
 
 
+def _hooks_status(path: Path, spool: Path) -> int:
+    """Each event's hook in `path` (installed, stale: another checkout or data folder, missing) and the
+    newest event the hub received; 0 when every one is installed."""
+    from bridge import claude_hook, claude_settings, tmux
+
+    found = claude_settings.installed(claude_settings.load(path))
+    expected = claude_settings.hook_command(spool)
+    states = {}
+    for event in claude_settings.EVENTS:
+        commands = found.get(event, [])
+        states[event] = "installed" if expected in commands else "stale" if commands else "missing"
+        print(f"{event}: {states[event]}")
+    server = spool / claude_hook.server_key(tmux.socket_path())
+    newest = max(server.glob("*/*.json"), default=None, key=lambda event: event.name)
+    received = "none yet (Claude Code reads its settings when it starts: restart it in the hub's tmux server)"
+    if newest is not None:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(int(newest.name[:20]) / 1e9))
+        received = f"the newest from pane %{newest.parent.name} at {when}"
+    print(f"settings: {path}\nspool: {spool}\nevents received: {received}")
+    return 0 if set(states.values()) == {"installed"} else 1
+
+
 def claude_code_hooks(action: str, path: Path, dry_run: bool) -> int:
     """Install, uninstall or show the hub's hooks in one Claude Code settings file."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
@@ -193,14 +215,7 @@ def claude_code_hooks(action: str, path: Path, dry_run: bool) -> int:
     spool = claude_hooks.spool()
     try:
         if action == "status":
-            found = claude_settings.installed(claude_settings.load(path))
-            expected = claude_settings.hook_command(spool)
-            for event in claude_settings.EVENTS:
-                commands = found.get(event, [])
-                state = "installed" if expected in commands else "stale" if commands else "missing"
-                print(f"{event}: {state}")
-            print(f"settings: {path}\nspool: {spool}")
-            return 0 if set(found) >= set(claude_settings.EVENTS) else 1
+            return _hooks_status(path, spool)
         done = claude_settings.change(path, action == "install", spool, dry_run)
     except claude_settings.SettingsError as exc:
         print(f"tmuxhub: {exc}", file=sys.stderr)

@@ -142,4 +142,5 @@ def test_status_names_each_event(settings_file, capsys):
     run("install", "--settings", str(settings_file))
     capsys.readouterr()
     assert run("status", "--settings", str(settings_file)) == 0
-    assert "Stop: installed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Stop: installed" in out and "events received: " in out
