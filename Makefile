@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view terminal-view-host
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,10 +49,14 @@ claude-code: install
 terminal-view: install
 	$(BIN)/python manage.py install_terminal_view
 
+# The MCP Apps host its browser tests use (ext-apps' AppBridge and the MCP client, bundled; npm).
+terminal-view-host: install
+	$(BIN)/python -m tests.support.app_host
+
 # The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck claude-code terminal-view
+	$(MAKE) lint typecheck claude-code terminal-view terminal-view-host
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).

@@ -159,16 +159,20 @@
     resume();
   }
 
-  $("prompt").addEventListener("submit", async (event) => {
-    event.preventDefault();
+  // A button, not a form: hosts sandbox views without `allow-forms`, which blocks form submission.
+  async function send() {
     const box = $("text");
-    if (!box.value.trim()) return;
+    if (!box.value.trim() || $("send").disabled) return;
     $("send").disabled = true;
     const outcome = await call("tmux_send_prompt", { pane, text: box.value });
     $("send").disabled = false;
     if (outcome.ok) box.value = "";
     note(outcome.ok ? outcome.data.detail || "Sent." : outcome.text);
     resume();
+  }
+  $("send").addEventListener("click", send);
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) send();
   });
 
   $("wrap").addEventListener("click", () => {
