@@ -57,6 +57,17 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 app.steps["worker"].add(WorkerHeartbeat)
 
 
+@signals.setup_logging.connect
+def _log_as_the_hub_does(**_: Any) -> None:
+    """Worker and beat log through Django's LOGGING, as every other process does, instead of Celery's
+    own handlers: the same format, and the same hold on a failure repeating every second
+    (tmuxhub.logs.RepeatedErrors) during a broker outage. LOG_LEVEL sets the level; Celery's
+    `--loglevel` is not used (a receiver of this signal replaces Celery's logging setup)."""
+    from django.utils.log import configure_logging
+
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
 @signals.beat_init.connect
 @signals.beat_embedded_init.connect
 def _beat_started(**_: Any) -> None:

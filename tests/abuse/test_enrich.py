@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from abuse.models import Enrichment, Offender
@@ -91,6 +93,9 @@ def test_an_odd_answer_is_a_logged_failure_that_stores_no_junk(worker, abuse_ser
     stored = (enrichment.asn, enrichment.prefix, enrichment.country, enrichment.rir, enrichment.abuse_contact)
     assert stored == ("unknown",) * 5
     assert len(enrichment.errors) == 3 and all("unexpected answer" in e for e in enrichment.errors)
-    assert wait_until(lambda: f"abuse.enrich {row.ip} (attempt 1): RIPE Stat: " in worker.log(), timeout=10)
+    # Logged, unless a like failure was logged less than a minute ago (an earlier test's, on this shared
+    # worker): the worker holds repeats back as every process does (tmuxhub.logs.RepeatedErrors).
+    logged = re.compile(r"abuse\.enrich \S+ \(attempt 1\): RIPE Stat: ")
+    assert wait_until(lambda: logged.search(worker.log()), timeout=10)
     abuse_services.ripestat.failing.clear()  # the bounded retries then fill it in
     assert wait_until(lambda: Enrichment.objects.filter(offender=row, country="NL").exists(), timeout=20)
