@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view terminal-view-host
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view terminal-view-host conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,10 +53,14 @@ terminal-view: install
 terminal-view-host: install
 	$(BIN)/python -m tests.support.app_host
 
+# The official MCP conformance suite (pinned) and the Node 22 it needs, from npm, in ~/.cache/tmuxhub.
+conformance: install
+	$(BIN)/python -m tests.support.conformance
+
 # The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck claude-code terminal-view terminal-view-host
+	$(MAKE) lint typecheck claude-code terminal-view terminal-view-host conformance
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).
