@@ -108,6 +108,7 @@
   async function loop() {
     if (running) return;
     running = true;
+    document.documentElement.dataset.live = "on"; // for whoever inspects the view: it is looking
     try {
       while (pane && visible() && !(shown && shown.closed && shown.pane === pane)) {
         const target = pane;
@@ -131,6 +132,7 @@
     } finally {
       running = false;
       controller = null;
+      document.documentElement.dataset.live = "off";
     }
   }
 

@@ -86,7 +86,10 @@ async def test_the_views_tool_waits_for_new_output(hub, mcp_token, shell_pane):
         before = await call(session, "pane_view", pane=pane)
         unchanged = await call(session, "pane_view", pane=pane, since=before["digest"], wait=0.5)
         shell_pane.send_keys("seq 1 60; echo NEW-OUTPUT-$((6*7))", enter=True)
-        after = await call(session, "pane_view", pane=pane, since=before["digest"], wait=20)
+        after, looks = before, 0
+        while "NEW-OUTPUT-42" not in after["html"] and looks < 20:  # each look ends at a change
+            after = await call(session, "pane_view", pane=pane, since=after["digest"], wait=20)
+            looks += 1
 
     assert unchanged["digest"] == before["digest"]
     assert "NEW-OUTPUT-42" in after["html"] and after["digest"] != before["digest"]

@@ -101,7 +101,7 @@ def test_the_view_shows_a_pane_live_in_colour_at_phone_width(browser, gateway, s
 
     # Hidden (the host collapses it), it stops looking; shown again, it catches up.
     page.evaluate("window.view.iframe.style.display = 'none'")
-    time.sleep(1)
+    frame.wait_for_function("() => document.documentElement.dataset.live === 'off'")
     looks = gateway.calls["pane_view"]
     shell_pane.send_keys("echo WHILE-HIDDEN", enter=True)
     time.sleep(3)
