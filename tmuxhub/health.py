@@ -1,8 +1,9 @@
 """`/healthz`: is each part the hub depends on answering? 200 when all are, 503 naming what is down.
 
-The parts: the database, the broker (Redis), tmux, the database cache table (embedded mode), and the
-abuse pipeline's Celery worker and beat (their heartbeats, tmuxhub/heartbeat.py). Anyone sees which
-parts are down; what each check found (socket paths, addresses, errors) is shown to staff only.
+The parts: the database, the data folder (can it be written?), the broker (Redis), tmux, the database
+cache table (embedded mode), and the abuse pipeline's Celery worker and beat (their heartbeats,
+tmuxhub/heartbeat.py). Anyone sees which parts are down; what each check found (socket paths,
+addresses, errors) is shown to staff only.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from bridge import tmux
-from tmuxhub import heartbeat
+from tmuxhub import heartbeat, storage
 
 
 def _check_database() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return "ok"
+
+
+def _check_data_folder() -> str:
+    """A full or read-only data disk: SQLite, the embedded broker and the secret key live there."""
+    return storage.probe_data_folder()
 
 
 def _check_broker() -> str:
@@ -36,9 +42,11 @@ def _check_tmux() -> str:
 
 
 def _check_cache() -> str:
-    """The database cache's table (embedded mode): `/register` and `capture_since` need it."""
+    """The database cache's table (embedded mode): `/register` and `capture_since` need it, and they
+    write to it: a database that reads but cannot write (a full disk) fails here."""
     from django.core.cache import cache
 
+    cache.set("healthz", 1, timeout=60)
     cache.get("healthz")
     return "ok"
 
@@ -53,6 +61,7 @@ def _check_beat() -> str:
 
 CHECKS = {
     "database": _check_database,
+    "data folder": _check_data_folder,
     "broker": _check_broker,
     "tmux": _check_tmux,
     "worker": _check_worker,

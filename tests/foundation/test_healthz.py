@@ -65,7 +65,7 @@ def test_it_reports_every_part_up(own_hub, tmux, own_worker, staff_cookies):
 
     body = response.json()
     assert body["down"] == []
-    assert set(body["checks"]) == {"database", "broker", "tmux", "worker", "beat"}
+    assert set(body["checks"]) == {"database", "data folder", "broker", "tmux", "worker", "beat"}
     assert "1 sessions" in body["checks"]["tmux"]
     assert body["checks"]["worker"].startswith("ok (last heartbeat")
 

@@ -206,19 +206,19 @@ class SmallDisk:
 
 
 @pytest.fixture
-def small_disk() -> Iterator[Callable[[Path], SmallDisk]]:
+def small_disk() -> Iterator[Callable[..., SmallDisk]]:
     """Mount a small tmpfs on a folder (made if missing, its files copied in), as a data disk that can
     really fill up; unmounted at the end. Mounting needs root (as `.ci/run` and `make test` run)."""
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
     mounted: list[Path] = []
 
-    def mount(path: Path) -> SmallDisk:
+    def mount(path: Path, size: str = "256k") -> SmallDisk:
         path.mkdir(parents=True, exist_ok=True)
         kept = Path(tempfile.mkdtemp(prefix="tmuxhub-disk-"))
         shutil.copytree(path, kept, dirs_exist_ok=True)
         subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(path)],
+            ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
             check=True, capture_output=True, timeout=30,
         )  # fmt: skip
         mounted.append(path)
