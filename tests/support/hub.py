@@ -51,7 +51,7 @@ class Hub:
 
 @contextmanager
 def start_hub(
-    tmux_socket: str, extra_env: dict[str, str] | None = None, timeout: float = 30
+    tmux_socket: str, extra_env: dict[str, str] | None = None, timeout: float = 60
 ) -> Iterator[Hub]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
