@@ -3,7 +3,7 @@ reading 100 lines of a tmux pane through every path and prints medians and ratio
 
     python -m bench                      # everything, a few minutes
     python -m bench --quick              # small budgets, for a smoke run
-    python -m bench --only floor hub     # some parts: floor hub seeds prompt claude wait flood
+    python -m bench --only floor hub     # some parts: floor hub seeds bytes prompt claude wait flood
 
 Everything is local: a tmux server on a socket of its own, tmuxhub under uvicorn with a throw-away
 SQLite data folder and a real access token, the seed servers from bench/.venv-seeds and
@@ -35,7 +35,7 @@ from .timing import Budget, Result, measure_async, measure_sync, table
 from .waits import wait_cases
 from .world import BASE_DIR, LAST_LINE, PANE_ROWS, Hub, Tmux, hub, tmux_world
 
-PARTS = ("floor", "hub", "seeds", "prompt", "claude", "wait", "flood")
+PARTS = ("floor", "hub", "seeds", "bytes", "prompt", "claude", "wait", "flood")
 RESULTS = BASE_DIR / "bench" / "results"
 
 
@@ -359,6 +359,8 @@ class Run:
     flood: dict[str, Any] | None = None
     waits: dict[str, Any] | None = None
     profile: str = ""  # where the hub's CPU per call goes (bench/callprofile.py), with --profile
+    model_bytes: str = ""  # bytes a model reads per tool result (bench/leanness.py)
+    readings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, budget: Budget) -> None:
@@ -380,6 +382,13 @@ def hub_parts(run: Run, running: Hub, world: Tmux, options: argparse.Namespace, 
     if "claude" in parts:
         progress("the real Claude Code TUI: ask, and send + wait + capture")
         run.results += asyncio.run(claude_cases(running, world, budget))
+    if "bytes" in parts:
+        from . import leanness
+
+        progress("bytes a model reads per tool result: tmuxhub and the seeds, one 100-line pane")
+        found = asyncio.run(leanness.readings(running, world, seeds="seeds" in parts))
+        run.model_bytes = leanness.table(found, leanness.pane_bytes(world))
+        run.readings = [r.as_dict() for r in found]
 
 
 def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
@@ -391,7 +400,7 @@ def run_parts(options: argparse.Namespace, budget: Budget) -> Run:
         if "floor" in parts:
             progress("floor: raw subprocess, libtmux, control mode")
             run.results += floor_cases(world, budget)
-        if parts & {"hub", "prompt", "claude", "wait"}:
+        if parts & {"hub", "prompt", "claude", "wait", "bytes"}:
             if options.profile:
                 RESULTS.mkdir(parents=True, exist_ok=True)
             profile_to = stats if options.profile else None
@@ -428,6 +437,9 @@ def report(about: dict[str, str], budget: Budget, run: Run) -> list[str]:
     if run.profile:
         print("\nwhere the hub's CPU goes (--profile: cProfile, CPU time of the event loop's thread):\n")
         print(run.profile)
+    if run.model_bytes:
+        print("\nbytes a model reads per result (bench/leanness.py):\n")
+        print(run.model_bytes)
     if run.waits:
         print("\nwaits (bench/waits.py): " + ", ".join(f"{k}={v}" for k, v in run.waits.items()))
     if run.flood:
@@ -460,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": [r.as_dict() for r in run.results],
         "waits": run.waits,
         "profile": run.profile,
+        "model_bytes": run.readings,
         "flood": run.flood,
         "targets": lines,
     }

@@ -77,7 +77,7 @@ async def claude_cases(running: Hub, world: Tmux, budget: Budget) -> list[Result
                 await tool("wait_for_idle", pane=pane, quiet=0.5, timeout=60)
                 new = await tool("capture_since", pane=pane)
                 three.latencies_ms.append((time.perf_counter() - before) * 1000)
-                right += any(f"reply {rounds + i + 1}: three calls {i}" in line for line in new["lines"])
+                right += f"reply {rounds + i + 1}: three calls {i}" in new["text"]
             three.errors = rounds - right
             three.note = f"{right}/{rounds} replies found in the new lines; 3 model turns per prompt"
         assert len(fake.prompts) == 2 * rounds

@@ -161,7 +161,7 @@ class PaneList(BaseModel):
 
 class Capture(BaseModel):
     pane: str = Field(description="The pane the lines come from (capture_since: its id).")
-    lines: list[str] = Field(description="The lines, oldest first, trailing blank lines dropped.")
+    text: str = Field(description="The lines, oldest first, one per line; trailing blank lines dropped.")
     truncated: bool = Field(description="True when the byte cap cut older lines off.")
 
 
@@ -283,7 +283,7 @@ class IdleResult(BaseModel):
     idle: bool = Field(description="True when the screen stayed unchanged for the requested quiet time.")
     timed_out: bool
     elapsed: float
-    tail: list[str] = Field(description="The last lines of the pane when the wait ended.")
+    tail: str = Field(description="The last lines of the pane when the wait ended.")
 
 
 class CommandResult(BaseModel):
@@ -313,9 +313,9 @@ class EnvironmentResult(BaseModel):
 
 class PaneSnapshot(BaseModel):
     pane: str = Field(description="Pane id.")
-    lines: list[str] = Field(description="The visible screen, top row first, trailing blank rows dropped.")
+    text: str = Field(description="The visible screen, top row first, trailing blank rows dropped.")
     cursor_x: int
-    cursor_y: int = Field(description="Cursor row, 0 = top row of `lines`.")
+    cursor_y: int = Field(description="Cursor row, 0 = the first line of `text`.")
     mode: str = Field(description="'' or the mode the pane is in, e.g. 'copy-mode' (it takes no input then).")
     full_screen: bool = Field(description="A full-screen program (alternate screen) is shown.")
     width: int
@@ -354,7 +354,7 @@ class PipeState(BaseModel):
 
 
 class PipeRead(PipeState):
-    lines: list[str] = Field(description="Lines written since `offset`, escape sequences removed.")
+    text: str = Field(description="Lines written since `offset`, escape sequences removed.")
     next_offset: int = Field(description="Pass as offset next time to read on from here.")
     more: bool = Field(description="More is written already than one read returns: read again.")
 
@@ -471,7 +471,7 @@ class SshCommandResult(BaseModel):
 
 class SshSnapshot(BaseModel):
     id: str
-    lines: list[str]
+    text: str
 
 
 class SshFileRead(BaseModel):

@@ -323,4 +323,4 @@ async def snapshot(session_id: str, lines: int) -> SshSnapshot:
     while captured and not captured[-1].strip():
         captured.pop()
     tail, _ = cap_bytes(captured[-lines:])
-    return SshSnapshot(id=session_id, lines=tail)
+    return SshSnapshot(id=session_id, text="\n".join(tail))

@@ -59,7 +59,7 @@ async def list_panes(
 
 def _capture_result(pane: str, lines: list[str]) -> CallToolResult:
     kept, truncated = cap_bytes(lines)
-    return terminal_result(Capture(pane=pane, lines=kept, truncated=truncated), "lines")
+    return terminal_result(Capture(pane=pane, text="\n".join(kept), truncated=truncated), "text")
 
 
 @hub_tool("readonly", title="Read a pane", idempotent=True, meta=app_view.SHOWS_PANE)
@@ -95,12 +95,12 @@ async def capture_since(pane: PaneTarget, max_lines: Lines = 200) -> Annotated[C
     kept, truncated = cap_bytes(fresh[-max_lines:])
     since = CaptureSince(
         pane=pane_id,
-        lines=kept,
+        text="\n".join(kept),
         truncated=truncated or len(fresh) > max_lines,
         first_read=before is None,
         missed=missed,
     )
-    return terminal_result(since, "lines")
+    return terminal_result(since, "text")
 
 
 MAX_SEARCHED_PANES = 100
@@ -174,7 +174,7 @@ async def snapshot_pane(pane: PaneTarget) -> Annotated[CallToolResult, PaneSnaps
     state, rows = await tmux.snapshot(pane)
     snapshot = PaneSnapshot(
         pane=state["pane_id"],
-        lines=cap_bytes(rows)[0],
+        text="\n".join(cap_bytes(rows)[0]),
         cursor_x=int(state["cursor_x"] or 0),
         cursor_y=int(state["cursor_y"] or 0),
         mode=state["pane_mode"] if state["pane_in_mode"] == "1" else "",
@@ -187,7 +187,7 @@ async def snapshot_pane(pane: PaneTarget) -> Annotated[CallToolResult, PaneSnaps
         dead=state["pane_dead"] == "1",
         history_size=int(state["history_size"] or 0),
     )
-    return terminal_result(snapshot, "lines")
+    return terminal_result(snapshot, "text")
 
 
 @hub_tool("mutating", title="Select a pane", idempotent=True)

@@ -82,7 +82,7 @@ async def read_pipe(
     kept, _ = cap_bytes([line for line in (*stream.feed(data), stream.partial) if line])
     next_offset = offset + end
     read = PipeRead(
-        pane=pane_id, piping=piping, size=size, max_bytes=MAX_LOG_BYTES, lines=kept,
+        pane=pane_id, piping=piping, size=size, max_bytes=MAX_LOG_BYTES, text="\n".join(kept),
         next_offset=next_offset, more=offset + len(data) < size,
     )  # fmt: skip
-    return terminal_result(read, "lines")
+    return terminal_result(read, "text")

@@ -74,7 +74,7 @@ async def ssh_send_command(
 @hub_tool("readonly", title="Show an SSH session's screen", idempotent=True, open_world=True)
 async def ssh_snapshot(id: SshSessionId, lines: Lines = 40) -> Annotated[CallToolResult, SshSnapshot]:
     """The last lines of the SSH session's terminal (what a person attached to it sees), ANSI stripped."""
-    return terminal_result(await ssh.snapshot(id, lines), "lines")
+    return terminal_result(await ssh.snapshot(id, lines), "text")
 
 
 @hub_tool("readonly", title="Read a remote file over SSH", idempotent=True, open_world=True)

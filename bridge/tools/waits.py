@@ -45,6 +45,6 @@ async def wait_for_idle(
     """Wait until the pane's screen stops changing for `quiet` seconds (e.g. Claude Code finished),
     or `timeout` passes. Returns the last lines either way."""
     idle, elapsed = await watch.wait_until_quiet(pane, quiet, timeout)
-    tail = await tmux.capture(pane, 20)
+    tail = "\n".join(await tmux.capture(pane, 20))
     result = IdleResult(pane=pane, idle=idle, timed_out=not idle, elapsed=round(elapsed, 3), tail=tail)
     return terminal_result(result, "tail")

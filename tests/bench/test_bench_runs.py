@@ -67,3 +67,15 @@ def test_the_hub_part_reaches_the_hub_all_three_ways(tmp_path: Path) -> None:
     ]
     assert all(r["calls"] == 5 and r["errors"] == 0 for r in hub)
     assert any("p50" in line and "the raw subprocess" in line for line in written["targets"])
+
+
+def test_the_bytes_part_says_what_a_model_reads_of_each_result(tmp_path: Path) -> None:
+    run = run_bench("--only", "bytes", "--results", str(tmp_path), timeout=180)
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    written = json.loads(next(tmp_path.glob("bench-*.json")).read_text())
+    read = {r["tool"]: r for r in written["model_bytes"]}
+    assert set(read) == {"capture_pane", "tmux_get_summary", "capture_since", "snapshot_pane"}
+    assert "| tmuxhub | `capture_pane` |" in run.stdout
+    pane = int(run.stdout.split("lines, ")[1].split(" bytes")[0].replace(",", ""))
+    assert all(0 < r["model_bytes"] <= 1.15 * pane for r in read.values())

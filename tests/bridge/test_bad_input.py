@@ -64,6 +64,6 @@ async def test_it_unwraps_arguments_sent_as_a_json_string(hub, mcp_token, shell_
         keys_as_string = await call(session, "send_keys", pane=shell_pane.pane_id, keys='["Escape"]')
         not_json = await call_error(session, "capture_pane", {"params": "{oops"})
 
-    assert wrapped["pane"] == shell_pane.pane_id and len(wrapped["lines"]) <= 3
+    assert wrapped["pane"] == shell_pane.pane_id and len(wrapped["text"].splitlines()) <= 3
     assert keys_as_string["keys"] == ["Escape"]
     assert "'params' is not valid JSON" in not_json

@@ -38,7 +38,7 @@ def test_a_batch_runs_readonly_tools_and_audits_each(hub, make_user, make_token,
     batch, too_many = asyncio.run(calls())
 
     results = batch["results"]
-    assert results[0]["result"]["lines"] == ["one"] and results[1]["result"]["lines"] == ["two"]
+    assert results[0]["result"]["text"] == "one" and results[1]["result"]["text"] == "two"
     assert "list_panes" in results[2]["error"]
     assert all("not a readonly tool" in r["error"] for r in results[3:])
     assert "at most 10 items" in too_many
@@ -65,15 +65,16 @@ async def test_a_pane_log_keeps_what_scrolled_out_of_history(hub, mcp_token, she
         capture = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=2000)
 
     assert started["piping"] and not stopped["piping"]
-    assert read["lines"][1:3] == ["1", "2"] and "3000" in read["lines"] and "red" in read["lines"]
-    assert again["lines"] == ["$"] or again["lines"] == []
-    assert "2" not in capture["lines"]  # the pane's history (2000 lines) lost the first lines
+    logged = read["text"].splitlines()
+    assert logged[1:3] == ["1", "2"] and "3000" in logged and "red" in logged
+    assert again["text"] in ("$", "")
+    assert "2" not in capture["text"].splitlines()  # the pane's history (2000 lines) lost the first lines
 
 
 async def wait_for_log(session, pane: str, last: str) -> dict:
     for _ in range(100):
         read = await call(session, "read_pipe", pane=pane)
-        if last in read["lines"]:
+        if last in read["text"].splitlines():
             return read
         await asyncio.sleep(0.05)
     raise AssertionError(f"{last!r} never reached the log: {read['lines'][-5:]}")

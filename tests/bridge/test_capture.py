@@ -18,7 +18,7 @@ async def test_it_returns_exactly_the_last_n_lines(hub, mcp_token, shell_pane):
     async with mcp_session(hub, mcp_token) as session:
         out = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=5)
 
-    assert out["lines"] == ["line77", "line78", "line79", "line80", "$"]
+    assert out["text"].splitlines() == ["line77", "line78", "line79", "line80", "$"]
     assert not out["truncated"]
 
 
@@ -28,8 +28,8 @@ async def test_it_reads_history_beyond_the_screen(hub, mcp_token, shell_pane):
     async with mcp_session(hub, mcp_token) as session:
         out = await call(session, "capture_pane", pane="work:0.0", lines=90)
 
-    assert len(out["lines"]) == 90
-    assert out["lines"][0] == "line12"
+    assert len(out["text"].splitlines()) == 90
+    assert out["text"].splitlines()[0] == "line12"
 
 
 async def test_it_strips_colours_unless_asked(hub, mcp_token, shell_pane):
@@ -40,8 +40,8 @@ async def test_it_strips_colours_unless_asked(hub, mcp_token, shell_pane):
         plain = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=2)
         coloured = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=2, ansi=True)
 
-    assert plain["lines"][0] == "red"
-    assert "\x1b[31m" in coloured["lines"][0]
+    assert plain["text"].splitlines()[0] == "red"
+    assert "\x1b[31m" in coloured["text"].splitlines()[0]
 
 
 async def test_get_summary_is_a_short_plain_capture(hub, mcp_token, shell_pane):
@@ -50,7 +50,7 @@ async def test_get_summary_is_a_short_plain_capture(hub, mcp_token, shell_pane):
     async with mcp_session(hub, mcp_token) as session:
         out = await call(session, "tmux_get_summary", pane=shell_pane.pane_id, lines=2)
 
-    assert out["lines"] == ["line3", "$"]
+    assert out["text"].splitlines() == ["line3", "$"]
 
 
 async def test_it_caps_lines_and_explains_bad_targets(hub, mcp_token, shell_pane):

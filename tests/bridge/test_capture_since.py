@@ -21,11 +21,11 @@ async def test_it_returns_only_what_is_new_since_my_last_read(hub, mcp_token, sh
         then = await call(session, "capture_since", pane=shell_pane.pane_id)
         nothing = await call(session, "capture_since", pane=shell_pane.pane_id)
 
-    assert initial["first_read"] and "first" in initial["lines"]
+    assert initial["first_read"] and "first" in initial["text"].splitlines()
     assert not then["first_read"]
-    assert "first" not in then["lines"]
-    assert "second" in then["lines"]
-    assert nothing["lines"] == []
+    assert "first" not in then["text"].splitlines()
+    assert "second" in then["text"].splitlines()
+    assert nothing["text"].splitlines() == []
 
 
 @pytest.fixture
@@ -43,4 +43,4 @@ async def test_each_user_has_their_own_read_mark(hub, two_tokens, shell_pane):
         bobs_first = await call(session, "capture_since", pane="work:0.0")
 
     assert bobs_first["first_read"]
-    assert "hello" in bobs_first["lines"]
+    assert "hello" in bobs_first["text"].splitlines()

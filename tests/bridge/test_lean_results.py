@@ -53,18 +53,17 @@ async def test_terminal_text_is_read_once_and_the_structure_stays_typed(
 
     header, text = model_reads(capture)
     assert header == {"pane": tall_pane.pane_id, "truncated": False}
-    assert text.splitlines() == capture.structured_content["lines"]
-    assert len(capture.structured_content["lines"]) == PANE_LINES
+    assert text == capture.structured_content["text"] and len(text.splitlines()) == PANE_LINES
     assert set(capture.structured_content) == set(schemas["capture_pane"]["properties"])
     assert len(capture.content[0].text.encode()) <= 1.15 * len(text.encode())
 
     header, text = model_reads(since)
-    assert header["first_read"] is True and text.splitlines() == since.structured_content["lines"]
+    assert header["first_read"] is True and text == since.structured_content["text"]
     assert len(since.content[0].text.encode()) <= 1.15 * len(text.encode())
 
     header, text = model_reads(snapshot)
-    assert header["cursor_y"] == snapshot.structured_content["cursor_y"] and "lines" not in header
-    assert text.splitlines() == snapshot.structured_content["lines"]
+    assert header["cursor_y"] == snapshot.structured_content["cursor_y"] and "text" not in header
+    assert text == snapshot.structured_content["text"]
     assert len(snapshot.content[0].text.encode()) <= 1.15 * len(text.encode())
 
     header, text = model_reads(command)

@@ -31,7 +31,7 @@ async def test_the_default_client_speaks_2026_07_28_and_reads_a_pane(hub, mcp_to
         out = await call(client, "capture_pane", pane=pane.pane_id, lines=5)
 
         assert client.session.protocol_version == "2026-07-28"
-    assert "ready on the new protocol" in out["lines"]
+    assert "ready on the new protocol" in out["text"].splitlines()
 
 
 @anyio

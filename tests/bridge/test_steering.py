@@ -27,7 +27,8 @@ async def test_snapshot_shows_screen_cursor_and_mode_and_copy_mode_comes_and_goe
         await call(session, "copy_mode", pane=shell_pane.pane_id)
         after = await call(session, "snapshot_pane", pane=shell_pane.pane_id)
 
-    assert "snap-42" in plain["lines"] and plain["lines"][plain["cursor_y"]].startswith("$")
+    rows = plain["text"].splitlines()
+    assert "snap-42" in rows and rows[plain["cursor_y"]].startswith("$")
     assert (plain["mode"], plain["full_screen"], plain["dead"]) == ("", False, False)
     assert (plain["width"], plain["height"], plain["current_command"]) == (120, 30, "bash")
     assert copying["mode"] == "copy-mode" and after["mode"] == ""

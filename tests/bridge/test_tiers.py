@@ -45,7 +45,7 @@ async def test_a_destructive_server_offers_kill_tools_with_the_right_annotations
     assert read.read_only_hint and read.idempotent_hint and not read.destructive_hint
     assert not send.read_only_hint and not send.destructive_hint
     assert tools["capture_pane"].input_schema["properties"]["lines"]["maximum"] == 2000
-    assert tools["capture_pane"].output_schema["properties"]["lines"]
+    assert tools["capture_pane"].output_schema["properties"]["text"]
 
 
 @pytest.fixture

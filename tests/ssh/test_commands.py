@@ -141,9 +141,9 @@ async def test_snapshot_shows_exactly_the_last_lines(ssh):
 
     snap = structured(await mcp.call_tool("ssh_snapshot", {"id": sid, "lines": 3}))
 
-    assert len(snap["lines"]) == 3
-    assert snap["lines"][0] == ""
-    assert snap["lines"][1].startswith("TMUXHUB_END_")
+    assert len(snap["text"].splitlines()) == 3
+    assert snap["text"].splitlines()[0] == ""
+    assert snap["text"].splitlines()[1].startswith("TMUXHUB_END_")
 
 
 DESTRUCTIVE = [
