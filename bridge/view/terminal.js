@@ -6,6 +6,10 @@
   const $ = (id) => document.getElementById(id);
   const WAIT = 15; // seconds the hub holds a look open until the pane changes
   const RETRY = 2000; // milliseconds before trying again after a failed look
+  // At most one look a second: a busy pane (Claude Code's spinner redraws ten times a second) would
+  // otherwise cost a call, an audit row and a share of the token's rate limit for every redraw. A
+  // pending look still answers at once when a quiet pane prints.
+  const GAP = 1000;
   const LABELS = {
     idle: "Idle",
     draft: "Unsent text",
@@ -23,6 +27,7 @@
   let stopped = false;
   let running = false;
   let controller = null;
+  let lastLook = 0;
 
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   const textOf = (result) => (result.content || []).filter((c) => c.type === "text").map((c) => c.text).join("\n");
@@ -111,6 +116,9 @@
     document.documentElement.dataset.live = "on"; // for whoever inspects the view: it is looking
     try {
       while (pane && visible() && !(shown && shown.closed && shown.pane === pane)) {
+        await sleep(lastLook + GAP - Date.now());
+        if (!pane || !visible()) break;
+        lastLook = Date.now();
         const target = pane;
         const args = shown && shown.pane === target ? { pane: target, since: shown.digest, wait: WAIT } : { pane: target };
         controller = new AbortController();

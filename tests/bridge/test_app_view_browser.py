@@ -83,6 +83,11 @@ def test_the_view_shows_a_pane_live_in_colour_at_phone_width(browser, gateway, s
     )
     assert layout["theme"] == "dark" and layout["sideways"] <= 0 and layout["bottom"] == "42px"
     assert layout["selectable"] != "none" and min(layout["buttons"]) >= 44
+    # The person switches the host to light: the view follows (the terminal itself stays dark).
+    page.evaluate("(context) => window.view.bridge.setHostContext({...context, theme: 'light'})", DARK_PHONE)
+    frame.wait_for_function("() => document.documentElement.dataset.theme === 'light'")
+    assert frame.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    page.evaluate("(context) => window.view.bridge.setHostContext(context)", DARK_PHONE)
 
     # A wide line scrolls inside the terminal, not the page.
     shell_pane.send_keys("printf 'W%.0s' $(seq 300); echo", enter=True)
@@ -99,9 +104,18 @@ def test_the_view_shows_a_pane_live_in_colour_at_phone_width(browser, gateway, s
     print(f"\nthe view showed new output after {reacted:.2f} s")
     assert reacted < 2.0
 
+    # A busy pane costs at most one look a second (each is a call, an audit row, rate-limit budget).
+    shell_pane.send_keys("for i in $(seq 40); do echo tick $i; sleep 0.1; done", enter=True)
+    frame.wait_for_function("() => document.getElementById('screen').textContent.includes('tick 5')")
+    looks = gateway.calls["pane_view"]
+    time.sleep(3)
+    assert gateway.calls["pane_view"] - looks <= 4
+    frame.wait_for_function("() => document.getElementById('screen').textContent.includes('tick 40')")
+
     # Hidden (the host collapses it), it stops looking; shown again, it catches up.
     page.evaluate("window.view.iframe.style.display = 'none'")
-    frame.wait_for_function("() => document.documentElement.dataset.live === 'off'")
+    # (polled by time: a hidden frame draws no animation frames, Playwright's default polling)
+    frame.wait_for_function("() => document.documentElement.dataset.live === 'off'", polling=100)
     looks = gateway.calls["pane_view"]
     shell_pane.send_keys("echo WHILE-HIDDEN", enter=True)
     time.sleep(3)
