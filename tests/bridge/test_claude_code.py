@@ -201,10 +201,14 @@ async def test_ask_returns_only_the_reply(hub, mcp_token, claude_pane, anthropic
     pane = claude_pane()
     async with mcp_session(hub, mcp_token) as session:
         await call(session, "ask", pane=pane.pane_id, text="warm up")
-        out = await call(session, "ask", pane=pane.pane_id, text="what is in this repo?")
+        answer = await session.call_tool("ask", {"pane": pane.pane_id, "text": "what is in this repo?"})
 
+    out = structured(answer)
     assert out["outcome"] == "replied"
     assert out["reply"] == "● reply 2: what is in this repo?"
+    # What a model reads: one line of the other fields, then the reply, once.
+    [block] = answer.content
+    assert block.text.split("\n", 1)[1] == out["reply"] and block.text.count("reply 2") == 1
 
 
 async def test_ask_stops_at_a_permission_dialog(hub, mcp_token, claude_pane, anthropic):
