@@ -89,7 +89,7 @@ def arguments_for(schema: dict[str, Any], marker: Path) -> st.SearchStrategy[dic
 
 
 # Waits the fuzz shortens when a draw leaves them long (or out): a valid 30 s wait proves nothing more.
-SHORT_WAITS = {"timeout": 0.5, "quiet": 0.2, "settle_ms": 20}
+SHORT_WAITS = {"timeout": 0.5, "quiet": 0.2, "settle_ms": 20, "wait": 0.5}
 
 
 def shortened(arguments: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
