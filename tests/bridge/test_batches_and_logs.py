@@ -77,4 +77,4 @@ async def wait_for_log(session, pane: str, last: str) -> dict:
         if last in read["text"].splitlines():
             return read
         await asyncio.sleep(0.05)
-    raise AssertionError(f"{last!r} never reached the log: {read['lines'][-5:]}")
+    raise AssertionError(f"{last!r} never reached the log: {read['text'].splitlines()[-5:]}")

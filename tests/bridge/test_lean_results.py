@@ -3,7 +3,9 @@ the other fields and the text as the pane shows it (at most 1.15 times the text)
 still the typed one the output schema describes."""
 
 import json
+import time
 
+import anyio
 import pytest
 
 from tests.fixtures.panes import SHELL, pane_text
@@ -47,9 +49,11 @@ async def test_terminal_text_is_read_once_and_the_structure_stays_typed(
         capture = await reader.call_tool("capture_pane", {"pane": tall_pane.pane_id, "lines": PANE_LINES})
         since = await reader.call_tool("capture_since", {"pane": tall_pane.pane_id, "max_lines": PANE_LINES})
         snapshot = await reader.call_tool("snapshot_pane", {"pane": tall_pane.pane_id})
+        await writer.call_tool("pipe_pane", {"pane": tall_pane.pane_id})
         command = await writer.call_tool(
             "run_command", {"pane": tall_pane.pane_id, "command": "seq 1 100 | sed 's/$/: some output/'"}
         )
+        log = await read_log_until(reader, tall_pane.pane_id, "100: some output")
 
     header, text = model_reads(capture)
     assert header == {"pane": tall_pane.pane_id, "truncated": False}
@@ -71,3 +75,20 @@ async def test_terminal_text_is_read_once_and_the_structure_stays_typed(
     assert text == command.structured_content["output"]
     assert text.splitlines()[-1] == "100: some output"
     assert len(command.content[0].text.encode()) <= 1.15 * len(text.encode())
+
+    header, text = model_reads(log)
+    assert header["piping"] and "text" not in header and text == log.structured_content["text"]
+    assert len(log.content[0].text.encode()) <= 1.15 * len(text.encode())
+
+
+async def read_log_until(session, pane: str, last: str):
+    """read_pipe's result once the pane's log holds `last` (the log is written as the pane prints)."""
+    deadline = time.monotonic() + 30
+    while True:
+        result = await session.call_tool("read_pipe", {"pane": pane})
+        if last in result.structured_content["text"].splitlines() or time.monotonic() > deadline:
+            break
+        await anyio.sleep(0.05)
+    if last in result.structured_content["text"].splitlines():
+        return result
+    raise AssertionError(f"{last!r} never reached the log: {result.content[0].text[-300:]}")
