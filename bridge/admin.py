@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html
 from oauth2_provider.models import get_application_model
 
 from tmuxhub.humanize import ago, client_names, duration_ms
 
+from . import audit
 from .models import ToolCall
+
+# Gaps in the audit log (calls not recorded while the database could not be written) are announced
+# on its page for this many days.
+LOST_NOTICE_DAYS = 7
 
 
 class ClientFilter(admin.SimpleListFilter):
@@ -49,6 +57,26 @@ class ToolCallAdmin(admin.ModelAdmin[ToolCall]):
         *("tool", "outcome", "error", "duration", "arguments_digest"),
     )
     readonly_fields = ("client", "duration")
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        self._warn_about_gaps(request)
+        return super().changelist_view(request, extra_context)
+
+    def _warn_about_gaps(self, request: HttpRequest) -> None:
+        """Staff hear of audit rows lost (recorded as rows of their own) or still waiting for the database."""
+        waiting, lost = audit.backlog()
+        if waiting or lost:
+            self.message_user(
+                request,
+                f"{waiting} audit rows are waiting for the database to take them (TMUXHUB_AUDIT_BUFFER_ROWS "
+                f"holds {settings.TMUXHUB_AUDIT_BUFFER_ROWS}); {lost} calls were not recorded since it "
+                "failed. Check /healthz and the hub's log.",
+                messages.ERROR,
+            )
+        since = timezone.now() - timedelta(days=LOST_NOTICE_DAYS)
+        gaps = ToolCall.objects.filter(tool=audit.LOST_TOOL, created_at__gte=since)
+        for gap in gaps[:5]:
+            self.message_user(request, f"Audit log gap: {gap.error}", messages.WARNING)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ToolCall]:
         names = get_application_model().objects.filter(client_id=OuterRef("client_id")).values("name")[:1]

@@ -488,6 +488,14 @@ CELERY_BEAT_SCHEDULE = {
     "abuse-sweep-reports": {"task": "abuse.sweep_reports", "schedule": ABUSE_SWEEP_SECONDS},
 }
 
+# --- Audit log -----------------------------------------------------------------------------------
+# Rows waiting while the database cannot be written (each a few hundred bytes); calls beyond it are
+# counted and the audit log says how many were lost. Seconds between retries at most, and the longest
+# a stop waits for the rows still waiting.
+TMUXHUB_AUDIT_BUFFER_ROWS = env.int("TMUXHUB_AUDIT_BUFFER_ROWS", default=10000)
+TMUXHUB_AUDIT_RETRY_MAX_SECONDS = env.float("TMUXHUB_AUDIT_RETRY_MAX_SECONDS", default=30.0)
+TMUXHUB_AUDIT_FLUSH_SECONDS = env.float("TMUXHUB_AUDIT_FLUSH_SECONDS", default=3.0)
+
 # --- Logging --------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -3,12 +3,14 @@
 import asyncio
 import hashlib
 import json
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from bridge import audit
 from bridge.models import ToolCall
 from tests.support.hub import call, call_error, mcp_session
 from tests.support.waits import wait_until
@@ -72,3 +74,67 @@ def test_rows_of_a_user_deleted_meanwhile_are_kept_without_the_link(db):
 
     saved = ToolCall.objects.get()
     assert saved.user_id is None and saved.username == "gone"
+
+
+# Makes the database refuse every new audit row, as a full disk or a read-only database does.
+REFUSE_AUDIT_ROWS = {
+    "sqlite": [
+        "CREATE TRIGGER test_refuse_audit BEFORE INSERT ON bridge_toolcall"
+        " BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION test_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS"
+        " $$ BEGIN RAISE EXCEPTION 'could not extend file (test)'; END $$",
+        "CREATE TRIGGER test_refuse_audit BEFORE INSERT ON bridge_toolcall"
+        " FOR EACH ROW EXECUTE FUNCTION test_refuse_audit()",
+    ],
+}
+ACCEPT_AUDIT_ROWS = {
+    "sqlite": ["DROP TRIGGER IF EXISTS test_refuse_audit"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS test_refuse_audit ON bridge_toolcall",
+        "DROP FUNCTION IF EXISTS test_refuse_audit()",
+    ],
+}
+
+
+def run_sql(statements: dict[str, list[str]]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in statements[connection.vendor]:
+            cursor.execute(statement)
+
+
+def test_rows_wait_while_the_database_refuses_them_and_a_full_buffer_is_told_to_staff(
+    hub_factory, make_user, make_token
+) -> None:
+    hub = hub_factory(TMUXHUB_AUDIT_BUFFER_ROWS="10", TMUXHUB_AUDIT_RETRY_MAX_SECONDS="0.5")
+    token = make_token(make_user("outage-auditor"), resource=hub.mcp_url)
+    mine = ToolCall.objects.filter(username="outage-auditor")
+
+    async def calls(count: int) -> None:
+        async with mcp_session(hub, token) as session:
+            for _ in range(count):
+                await session.call_tool("tmux_list_sessions", {})
+
+    run_sql(REFUSE_AUDIT_ROWS)
+    try:
+        asyncio.run(calls(15))
+        wait_until(lambda: "audit log: write of" in hub.log(), timeout=10, context=hub.log)
+        time.sleep(3)  # several failed writes, each retried
+        assert mine.count() == 0
+        assert "this call is not recorded" in hub.log()
+    finally:
+        run_sql(ACCEPT_AUDIT_ROWS)
+
+    wait_until(lambda: mine.count() == 10, timeout=20, context=hub.log)
+    gap = wait_until(lambda: ToolCall.objects.filter(tool=audit.LOST_TOOL).first(), timeout=10)
+    assert gap.error.startswith("5 tool calls from "), gap.error
+    assert "TMUXHUB_AUDIT_BUFFER_ROWS" in gap.error
+    time.sleep(1)
+    assert mine.count() == 10  # nothing written twice
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_superuser("gap-reader", password="x"))
+    page = staff.get("/admin/bridge/toolcall/")
+    assert "Audit log gap: 5 tool calls from" in page.content.decode()
