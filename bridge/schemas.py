@@ -199,12 +199,16 @@ class PromptResult(BaseModel):
 
 
 class DialogOption(BaseModel):
-    number: int
+    number: int = Field(description="Its number on screen, or its place when the options are unnumbered.")
     label: str
     selected: bool = False
+    arrows: bool = Field(
+        default=False, description="Unnumbered: picked by moving the selection (answer_dialog does it)."
+    )
 
 
-State = Literal["idle", "draft", "working", "dialog", "menu", "not_claude_code"]
+# "unknown": Claude Code runs in the pane (its process says so) but its screen is none tmuxhub reads.
+State = Literal["idle", "draft", "working", "dialog", "menu", "unknown", "not_claude_code"]
 
 
 class Dialog(BaseModel):
@@ -227,6 +231,10 @@ class AgentScreen(BaseModel):
     draft: str | None = Field(default=None, description="Unsent text in the input box.")
     queued: list[str] = Field(default_factory=list)
     dialog: Dialog | None = None
+    version: str | None = Field(default=None, description="The Claude Code release running (its process).")
+    newer_than_tested: bool = Field(
+        default=False, description="A release newer than tmuxhub was tested with: its screen may misread."
+    )
 
     @property
     def claude_code(self) -> bool:
@@ -263,6 +271,8 @@ class AskResult(BaseModel):
     permission: Permission | None = Field(default=None, description="The tool a permission dialog is for.")
     elapsed: float
     detail: str
+    version: str | None = Field(default=None, description="The Claude Code release that answered.")
+    newer_than_tested: bool = False
 
 
 class KeysResult(BaseModel):

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from . import claude_hooks, tmux, watch
-from .claude_code import finished, read_screen, reply_after, squash, turns
+from . import agent_process, claude_hooks, tmux, watch
+from .claude_code import TESTED as TESTED
+from .claude_code import finished, placeholder, read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
 from .schemas import AgentScreen, Dialog, DialogOption
 
@@ -46,10 +47,52 @@ Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
 
 
+STABLE = 0.4  # seconds a dialog's screen stays unchanged before an answer is pressed
+TAKEN = 2.0  # seconds for a pressed answer to close the dialog before it counts as not taken
+
+
 async def look(pane: str) -> AgentScreen:
-    screen = read_screen(await tmux.rows(pane))
+    """What the screen shows (the screen alone: `inspect` also asks the pane's process)."""
+    rows = await tmux.rows(pane)
+    screen = read_screen(rows)
     screen.pane = pane
+    if screen.draft and "\n" not in screen.draft and not screen.draft.startswith("!"):
+        styled = (await tmux.read("capture-pane", "-p", "-e", "-t", tmux.exact(pane))).split("\n")
+        box = next((i for i, row in enumerate(rows) if row.rstrip() and screen.draft in row), None)
+        if box is not None and box < len(styled) and placeholder(styled[box]):
+            screen.draft = None  # a dimmed hint in the empty box ("Resend your message ...")
+            screen.state = "idle" if screen.state == "draft" else screen.state
     return screen
+
+
+async def inspect(pane: str) -> AgentScreen:
+    """`look`, decided by the pane's process: a pane not running Claude Code is `not_claude_code`
+    whatever it shows; one running it whose screen tmuxhub cannot read is `unknown`. Names the
+    release (and whether it is newer than the newest tested)."""
+    program = await agent_process.program(pane)
+    if not program.claude_code:
+        return AgentScreen(pane=pane, state="not_claude_code")
+    screen = await look(pane)
+    if screen.state == "not_claude_code":
+        screen = AgentScreen(pane=pane, state="unknown")
+    screen.version, screen.newer_than_tested = program.version, program.newer_than_tested
+    return screen
+
+
+def refuse_unknown(screen: AgentScreen, pane: str) -> None:
+    """Claude Code runs in the pane but shows a screen tmuxhub does not read: no key is pressed."""
+    if screen.state == "unknown":
+        release = f" {screen.version}" if screen.version else ""
+        newer = (
+            f" (newer than {TESTED[-1]}, the newest release tmuxhub was tested with)"
+            if screen.newer_than_tested
+            else ""
+        )
+        raise BridgeError(
+            f"Claude Code{release}{newer} runs in {pane} but shows a screen tmuxhub does not understand, "
+            "so nothing was typed and no Enter pressed. Look with capture_pane; close what is open "
+            "with send_keys (e.g. Escape), then send again."
+        )
 
 
 def _lock_path(pane_id: str) -> Path:
@@ -294,21 +337,84 @@ def choose(screen: AgentScreen, choice: str) -> DialogOption:
     return found[0]
 
 
+def _same(one: AgentScreen, other: AgentScreen) -> bool:
+    """Whether two looks show the same dialog with the same option selected."""
+    if one.state != "dialog" or other.state != "dialog" or _asks(one) != _asks(other):
+        return False
+    assert one.dialog is not None and other.dialog is not None
+    options = [(o.label, o.selected) for o in one.dialog.options]
+    return one.dialog.details == other.dialog.details and options == [
+        (o.label, o.selected) for o in other.dialog.options
+    ]
+
+
+async def _settled(pane: str, seconds: float = STABLE, limit: float = 3.0) -> AgentScreen:
+    """Look until the screen has not changed for `seconds` (at most `limit`): 2.1.337 drops a key
+    pressed the moment a dialog appears."""
+    rows, since = await tmux.rows(pane), time.monotonic()
+    deadline = since + limit
+    while time.monotonic() - since < seconds and time.monotonic() < deadline:
+        await asyncio.sleep(POLL)
+        now = await tmux.rows(pane)
+        if now != rows:
+            rows, since = now, time.monotonic()
+    return await look(pane)
+
+
+async def _press(pane: str, screen: AgentScreen, option: DialogOption) -> AgentScreen:
+    """Press the option's number, or (unnumbered options) move the selection to it and press Enter.
+    Returns the dialog as it stood when the deciding key went."""
+    if not option.arrows:
+        await tmux.send_keys(pane, [str(option.number)])
+        return screen
+    options = screen.dialog.options if screen.dialog else []
+    current = next((o.number for o in options if o.selected), 1)
+    if option.number != current:
+        key = "Down" if option.number > current else "Up"
+        await tmux.send_keys(pane, [key], repeat=abs(option.number - current))
+        moved = await _wait_for(pane, lambda s: _selected(s) == option.label or s.state != "dialog", TAKEN)
+        if moved.state != "dialog" or _selected(moved) != option.label:
+            raise BridgeError(
+                f"moving to {option.label!r} did not select it (Claude Code shows {moved.state}); "
+                "Enter was not pressed. Look with agent_state."
+            )
+        screen = moved
+    await tmux.send_keys(pane, ["Enter"])
+    return screen
+
+
+def _selected(screen: AgentScreen) -> str | None:
+    options = screen.dialog.options if screen.dialog else []
+    return next((o.label for o in options if o.selected), None)
+
+
 async def answer(pane: str, choice: str) -> tuple[DialogOption, bool, AgentScreen]:
-    """Pick an option of the dialog on screen by pressing its number; whether the dialog closed."""
+    """Pick an option of the dialog on screen; whether the dialog closed. The screen must be still
+    for STABLE seconds first; a press the dialog provably did not take (the very same dialog, same
+    selection, TAKEN seconds later) is pressed once more."""
     screen = await look(pane)
     if screen.state != "dialog":
         raise BridgeError(
             f"Claude Code in {pane} shows no dialog (it is {screen.state}); nothing was pressed"
         )
     option = choose(screen, choice)
-    await tmux.send_keys(pane, [str(option.number)])
-    after = await _wait_for(pane, lambda s: s.state != "dialog" or _asks(s) != _asks(screen), 3.0)
-    return (
-        option,
-        after.state != "dialog" or _asks(after) != _asks(screen),
-        after,
-    )
+    settled = await _settled(pane)
+    if not _same(settled, screen):
+        raise BridgeError(
+            f"the dialog in {pane} changed before {option.label!r} was pressed; nothing was pressed. "
+            f"It now shows {describe(settled) if settled.state == 'dialog' else settled.state}."
+        )
+    current = settled
+    for _ in range(2):
+        shown = await _press(pane, current, option)
+
+        def moved_on(now: AgentScreen, shown: AgentScreen = shown) -> bool:
+            return not _same(now, shown)
+
+        current = await _wait_for(pane, moved_on, TAKEN)
+        if moved_on(current):
+            return option, True, current
+    return option, False, current
 
 
 Outcome = Literal["replied", "dialog", "timed_out"]
@@ -347,6 +453,16 @@ async def wait_until_done(
     return outcome, await _reply(pane, prompt), screen, "screen"
 
 
+CLOSING_LINE = "the turn's closing line showed"
+
+
+def how_it_ended(screen: AgentScreen) -> str:
+    """What told a `replied` wait that the turn was over: the screen (the status `_idle_enough` left
+    on it) or else Claude Code's Stop hook."""
+    status = screen.status or ""
+    return status if status == CLOSING_LINE or status.startswith("idle ") else "Claude Code's Stop hook"
+
+
 @dataclass
 class _Wait:
     pane: str
@@ -365,8 +481,12 @@ class _Wait:
             return False
         self.idle_since = self.idle_since or time.monotonic()
         if time.monotonic() - self.idle_since >= (HOOKED_IDLE if heard else IDLE_ENOUGH):
+            screen.status = f"idle {HOOKED_IDLE if heard else IDLE_ENOUGH:g}s without the turn's closing line"
             return True
-        return not heard and await _finished(self.pane, self.prompt)
+        if not heard and await _finished(self.pane, self.prompt):
+            screen.status = CLOSING_LINE
+            return True
+        return False
 
     def _hooked(self) -> tuple[Outcome | None, bool]:
         """What the hooks say: the turn ended or a permission is asked; whether they heard the prompt."""

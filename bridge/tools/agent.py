@@ -20,8 +20,9 @@ from bridge.screen import cap_bytes
 @hub_tool("readonly", title="What Claude Code shows", idempotent=True, meta=app_view.SHOWS_PANE)
 async def agent_state(pane: PaneTarget) -> AgentScreen:
     """What Claude Code in a pane shows: idle, draft (unsent text), working, dialog (question and
-    numbered options), menu, or not_claude_code."""
-    return await steering.look(pane)
+    numbered options), menu, unknown (Claude Code runs but its screen is not understood: nothing is
+    typed into it), or not_claude_code (decided by the pane's process); and the Claude Code version."""
+    return await steering.inspect(pane)
 
 
 @hub_tool("mutating", title="Answer a Claude Code dialog")
@@ -33,6 +34,10 @@ async def answer_dialog(
 ) -> AnswerResult:
     """Pick an option of the dialog Claude Code shows (e.g. a permission prompt) and check it closed."""
     async with steering.pane_lock(pane):
+        screen = await steering.inspect(pane)
+        if not screen.claude_code:
+            raise BridgeError(f"{pane} does not run Claude Code; nothing was pressed")
+        steering.refuse_unknown(screen, pane)
         chosen, closed, after = await steering.answer(pane, option)
     detail = f"picked {chosen.number}. {chosen.label}; " + (
         f"the dialog closed, Claude Code is {after.state}"
@@ -58,9 +63,10 @@ async def ask(
     started = time.monotonic()
     pasted, _ = steering.prepare(text, "text")
     async with steering.pane_lock(pane) as pane_id:
-        screen = await steering.look(pane)
+        screen = await steering.inspect(pane)
         if not screen.claude_code:
-            raise BridgeError(f"{pane} does not show Claude Code; use tmux_send_prompt for other programs")
+            raise BridgeError(f"{pane} does not run Claude Code; use tmux_send_prompt for other programs")
+        steering.refuse_unknown(screen, pane)
         turn = claude_hooks.Turn(pane_id, pasted)
         sent, cleared = await steering.submit(pane, text, "text", replace_draft, turn)
     if not sent.verified:
@@ -72,6 +78,13 @@ async def ask(
     outcome, lines, after, source = await steering.wait_until_done(pane, pasted, timeout, progress, turn)
     kept, cut = cap_bytes(lines)
     notes = [sent.detail] + ([f"cleared the unsent draft {cleared[:200]!r} first"] if cleared else [])
+    if screen.newer_than_tested:
+        notes.append(
+            f"Claude Code {screen.version} is newer than {steering.TESTED[-1]}, the newest release tmuxhub "
+            "was tested with: check the reply against capture_pane if it looks wrong"
+        )
+    if outcome == "replied":
+        notes.append(f"done: {steering.how_it_ended(after)}")
     asked = turn.permission() if outcome == "dialog" else None
     permission = Permission(tool=asked.tool_name, input=asked.tool_input) if asked else None
     dialog = after.dialog if outcome == "dialog" and after.state == "dialog" else None
@@ -91,5 +104,7 @@ async def ask(
         source=source,
         elapsed=round(time.monotonic() - started, 3),
         detail="; ".join(notes),
+        version=screen.version,
+        newer_than_tested=screen.newer_than_tested,
     )
     return terminal_result(result, "reply")

@@ -67,7 +67,8 @@ async def tmux_send_prompt(
     """
     _refuse_control(text, "send keys like Escape or C-c with send_keys")
     async with steering.pane_lock(pane):
-        screen = await steering.look(pane)
+        screen = await steering.inspect(pane)
+        steering.refuse_unknown(screen, pane)
         if screen.claude_code and enter:
             sent, cleared = await steering.submit(pane, text, mode, replace_draft)
             detail = sent.detail

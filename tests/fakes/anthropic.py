@@ -8,7 +8,8 @@ By default a prompt is answered with the text `reply N: <first line of the promp
 answer is either text or `Bash(command)`; the follow-up request carrying the `tool_result` gets
 `done: <the tool's output>` (a rejected tool's result comes with the next prompt, which counts).
 `hold()` makes the next answers wait for `release()` after their first words, so the TUI stays in
-its working state as long as a test needs.
+its working state as long as a test needs. `fail(529, times)` answers the next main-loop requests with
+that error status (Anthropic's "overloaded" body), as the real API does when it is overloaded.
 Requests without `tools` (title, topic and other side requests) get a short text and are not logged.
 """
 
@@ -43,6 +44,7 @@ class FakeAnthropic(ServedFake):
     lock: threading.Lock = field(default_factory=threading.Lock)
     released: threading.Event = field(default_factory=threading.Event)
     streaming: threading.Event = field(default_factory=threading.Event)  # set while a held reply waits
+    failures: list[int] = field(default_factory=list)  # statuses for the next main-loop requests
 
     def __post_init__(self) -> None:
         self.released.set()
@@ -52,12 +54,18 @@ class FakeAnthropic(ServedFake):
             self.prompts.clear()
             self.tool_results.clear()
             self.scripted.clear()
+            self.failures.clear()
         self.release()
 
     def script(self, *answers: str | Bash) -> None:
         """The answers to the next prompts, in order (then the default again)."""
         with self.lock:
             self.scripted.extend(answers)
+
+    def fail(self, status: int, times: int = 1) -> None:
+        """Answer the next `times` main-loop requests with `status` (and Anthropic's error body)."""
+        with self.lock:
+            self.failures.extend([status] * times)
 
     def hold(self) -> None:
         self.released.clear()
@@ -75,6 +83,13 @@ class FakeAnthropic(ServedFake):
         if path.endswith("count_tokens"):
             reply(handler, 200, b'{"input_tokens": 12}')
             return
+        if body.get("tools") and self.failures:
+            with self.lock:
+                status = self.failures.pop(0) if self.failures else 0
+            if status:
+                error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+                reply(handler, status, json.dumps(error).encode())
+                return
         blocks = self._answer(body)
         if body.get("stream"):
             self._stream(handler, blocks)
