@@ -1,16 +1,17 @@
-"""The real Claude Code TUI's round trip through tmuxhub: `ask` (prompt → reply in one call) beside the
-three calls a client makes without it (`tmux_send_prompt`, `wait_for_idle`, `capture_since`).
+"""The real Claude Code TUI's round trip through tmuxhub: `ask` (prompt → reply in one call) on every
+tested release (tests/support/claude_code.py RELEASES; the screen alone), beside the three calls a
+client makes without it (`tmux_send_prompt`, `wait_for_idle`, `capture_since`) on the pinned one.
 
-Claude Code (the version pinned in tests/fixtures/claude_code.py, installed by `make claude-code`)
-runs in the bench's tmux server against the tests' fake Anthropic API on loopback, which answers at
-once: the figures are tmuxhub's and the TUI's own cost, not a model's.
+Claude Code (installed by `make claude-code`) runs in the bench's tmux server against the tests' fake
+Anthropic API on loopback, which answers at once: the figures are tmuxhub's and the TUI's own cost,
+not a model's.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,39 +21,52 @@ from .world import Hub, Tmux
 
 
 @contextmanager
-def claude_pane(world: Tmux) -> Iterator[tuple[str, Any]]:
-    """Claude Code at its empty input box in a session of the bench's tmux server; (pane, fake API)."""
+def claude_pane(world: Tmux, version: str) -> Iterator[tuple[str, Any]]:
+    """Claude Code `version` at its empty input box in a session of the bench's tmux server (start-up
+    questions answered); (pane, fake API)."""
     from tests.fakes.anthropic import FakeAnthropic
-    from tests.support.claude_code import READY, command, ensure_installed
+    from tests.support.claude_code import command, ensure_installed, wait_ready
 
-    binary = ensure_installed()
+    binary = ensure_installed(version)
     fake = FakeAnthropic.start()
     folder = Path(tempfile.mkdtemp(prefix="claude-", dir=world.folder))
     try:
         start = command(binary, folder / "home", folder / "work", fake.url)
+        name = f"claude-{version}".replace(".", "-")
         pane = world.run(
-            "new-session", "-d", "-P", "-F", "#{pane_id}", "-s", "claude", "-x", "120", "-y", "40", start
+            "new-session", "-d", "-P", "-F", "#{pane_id}", "-s", name, "-x", "120", "-y", "40", start
         ).strip()
-        deadline = time.monotonic() + 60
-        while READY not in world.run("capture-pane", "-p", "-t", pane):
-            if time.monotonic() > deadline:
-                raise RuntimeError("Claude Code never showed its input box")
-            time.sleep(0.1)
+
+        def press(keys: Sequence[str]) -> None:
+            world.run("send-keys", "-t", pane, *keys)
+
+        wait_ready(lambda: world.run("capture-pane", "-p", "-t", pane).split("\n"), press, version)
         yield pane, fake
     finally:
         fake.close()
 
 
 async def claude_cases(running: Hub, world: Tmux, budget: Budget) -> list[Result]:
+    from tests.support.claude_code import PINNED, RELEASES
+
+    results = []
+    for version in RELEASES:
+        results += await _claude_cases(running, world, budget, version, three_calls=version == PINNED)
+    return results
+
+
+async def _claude_cases(
+    running: Hub, world: Tmux, budget: Budget, version: str, three_calls: bool
+) -> list[Result]:
     from tests.support.hub import mcp_session, structured
 
     rounds = min(budget.calls, 15)
-    one = Result(case="`ask` → reply, real Claude Code TUI", clients=1)
+    one = Result(case=f"`ask` → reply, real Claude Code TUI {version} (screen alone)", clients=1)
     three = Result(
-        case="`tmux_send_prompt` + `wait_for_idle` (quiet 0.5 s) + `capture_since`, real Claude Code TUI",
+        case=f"`tmux_send_prompt` + `wait_for_idle` (quiet 0.5 s) + `capture_since`, Claude Code {version}",
         clients=1,
     )
-    with claude_pane(world) as (pane, fake):
+    with claude_pane(world, version) as (pane, fake):
         async with mcp_session(running.mcp_url, running.token) as session:
 
             async def tool(name: str, **arguments: Any) -> Any:
@@ -69,6 +83,9 @@ async def claude_cases(running: Hub, world: Tmux, budget: Budget) -> list[Result
                 right += out["reply"] == f"● reply {i + 1}: bench question {i}"
             one.errors = rounds - right
             one.note = f"{right}/{rounds} replies returned exactly (just the reply)"
+            if not three_calls:
+                assert len(fake.prompts) == rounds
+                return [one]
             await tool("capture_since", pane=pane)  # sets this user's read mark
             right = 0
             for i in range(rounds):
