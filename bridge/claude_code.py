@@ -46,7 +46,7 @@ CHOICE = re.compile(r"^(\s*)❯\s+(\S.*)$")  # the selected one of unnumbered op
 PLACEHOLDER = re.compile(r'^(Press up to edit queued messages|Try ".*"|Resend your message to try again)$')
 SLASH_MENU = re.compile(r"^(?:❯\s*)?/\S+\s{2,}\S")  # "/model    Set the AI model ..." by the box
 QUEUED_NOTE = re.compile(r"^\s+⎿\s+Queued\b")  # 2.1.337: under a queued prompt drawn as a turn
-HINT = re.compile(r"^\s{16,}\S.*·\s*/\w")  # a right-aligned hint naming a command ("◐ medium · /effort")
+HINT = re.compile(r"^\s{16,}\S.* · ")  # a right-aligned notice ("◐ medium · /effort") before a turn closes
 SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[^\[]")
 INTERRUPT = "esc to interrupt"
@@ -248,6 +248,7 @@ def turns(lines: list[str], prompt: str | None = None) -> list[int]:
         i
         for i, line in enumerate(transcript(lines))
         if (m := TURN.match(line) or QUEUED.match(line))
+        and not SLASH_MENU.match(line.strip())  # a slash menu's selected row (2.1.337: above the box)
         and (prompt is None or same_prompt(m.groups()[-1], prompt))
     ]
 
@@ -262,9 +263,13 @@ def finished(lines: list[str], turn: int) -> bool:
 
 def reply_after(lines: list[str], turn: int) -> list[str]:
     """The transcript lines after the turn at `turn` up to the next turn: Claude's reply (the prompt's
-    own continuation lines, blank edges and the "✻ Worked for 2s" line left out)."""
+    own continuation lines, blank edges and the "✻ Worked for 2s" line left out). Nothing after the
+    turn's closing line belongs to it: 2.1.337 shows passing notices there, right above the box
+    ("tmux focus-events off · add ...", "◐ medium · /effort"), for its first seconds."""
     body = transcript(lines)[turn + 1 :]
     body = body[: next((i for i, line in enumerate(body) if TURN.match(line)), len(body))]
+    closing = [i for i, line in enumerate(body) if DONE.match(line)]
+    body = body[: closing[-1]] if closing else body
     while body and body[0].startswith("  ") and not body[0].strip().startswith(("⎿", "●")):
         body = body[1:]  # the rest of a multi-line prompt
     body = [line for line in body if not DONE.match(line) and not HINT.match(line)]

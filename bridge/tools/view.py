@@ -37,7 +37,7 @@ async def _look(pane: str) -> PaneScreen:
     try:
         rows = await tmux.capture(pane, LINES, ansi=True)
         alternate, history = await tmux.display(pane, "alternate_on", "history_size")
-        agent = await steering.look(pane)
+        agent = await steering.inspect(pane)  # Claude Code or not: by its process
     except BridgeError:
         if await _pane_exists(pane):
             raise
