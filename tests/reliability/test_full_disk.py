@@ -17,6 +17,7 @@ from kombu.connection import Connection
 from kombu.exceptions import OperationalError
 from kombu.transport import filesystem
 
+from tests.auth.oauth_client import form_fields
 from tests.support.hub import BASE_DIR
 from tests.support.waits import wait_until
 from tmuxhub.celery import EmbeddedTransport, app
@@ -97,7 +98,7 @@ def test_a_message_file_that_is_not_a_message_is_set_aside_and_the_worker_runs_t
     (BROKER_DIR / "out" / f"2_shape.{queue}.msg").write_bytes(b'["json", "but not a message"]')
     publish_heartbeat()
 
-    worker = celery_worker_factory(REDIS_URL="")
+    worker = celery_worker_factory(REDIS_URL="", beat=True)  # as `tmuxhub serve` runs it
 
     wait_until(lambda: "succeeded" in worker.log(), timeout=30, context=worker.log)
     log = worker.log()
@@ -145,6 +146,11 @@ def test_a_full_data_disk_is_named_by_healthz_and_registration_answers_503_in_js
     assert refused.json()["error"] == "temporarily_unavailable"
     assert "database or disk is full" in refused.json()["error_description"]
     assert "free space" in refused.json()["error_description"]
+    with httpx.Client(base_url=hub.url, timeout=30, headers={"Accept": "text/html"}) as browser:
+        action, fields = form_fields(browser.get("/accounts/login/?next=/admin/").text)
+        login = browser.post(action, data=fields)  # starting the GitHub login saves the session
+    assert login.status_code == 503, login.text[:2000]
+    assert login.text.startswith("tmuxhub is unavailable: the hub's database refused the request"), login.text
 
     disk.free()
     assert "data folder" not in httpx.get(f"{hub.url}/healthz", timeout=30).json()["down"]
