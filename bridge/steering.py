@@ -27,7 +27,8 @@ from . import agent_process, claude_hooks, tmux, watch
 from .claude_code import TESTED as TESTED
 from .claude_code import finished, placeholder, read_screen, reply_after, squash, turns
 from .exceptions import BridgeError
-from .schemas import AgentScreen, Dialog, DialogOption
+from .schemas import AgentScreen, Dialog, DialogOption, PromptResult
+from .screen import row_showing, shows, tail_of
 
 POLL = 0.05  # seconds between looks while a prompt is typed and verified
 LOCK_WAIT = 30.0  # seconds a prompt waits for another one to the same pane
@@ -47,6 +48,7 @@ Mode = Literal["text", "slash_command", "shell"]
 SPECIAL = "/!#"  # a leading one of these makes Claude Code run a command, not send text
 
 
+VERIFY_SECONDS = 1.5  # seconds for a prompt sent to another program to leave its input line
 STABLE = 0.4  # seconds a dialog's screen stays unchanged before an answer is pressed
 TAKEN = 2.0  # seconds for a pressed answer to close the dialog before it counts as not taken
 
@@ -537,3 +539,55 @@ async def _reply(pane: str, prompt: str) -> list[str]:
     lines = await tmux.capture(pane, REPLY_WINDOW)
     found = turns(lines, prompt)
     return reply_after(lines, found[-1]) if found else []
+
+
+# --- any other program: the text must leave its input line ------------------------------------------
+
+
+async def _text_left(pane: str, tail: str, row: int, followed_cursor: bool) -> bool:
+    """Poll until the typed text is gone from the input line (True) or VERIFY_SECONDS pass (False).
+
+    When the text sat on the cursor's row, "gone" means the cursor's row no longer shows it (a shell
+    moves on to a new line; a TUI empties its box). Otherwise the row it sat on must stop showing it.
+    """
+    deadline = time.monotonic() + VERIFY_SECONDS
+    while True:
+        await asyncio.sleep(0.1)
+        rows, cursor = await tmux.screen(pane)
+        if not shows(rows, cursor if followed_cursor else row, tail):
+            return True
+        if time.monotonic() > deadline:
+            return False
+
+
+async def type_and_check(pane: str, text: str, enter: bool, settle: float) -> PromptResult:
+    """Any program but Claude Code (the generic path of tmux_send_prompt): paste, Enter, and check
+    that the text left the input line."""
+    await tmux.paste(pane, text)
+    if not enter:
+        return PromptResult(
+            pane=pane, submitted=False, verified=False, attempts=0, detail="typed; Enter not sent"
+        )
+    await asyncio.sleep(settle)
+    tail = tail_of(text)
+    rows, cursor = await tmux.screen(pane)
+    row = row_showing(rows, tail, cursor) if tail else None
+    if row is None:
+        # Long pastes are often shown collapsed ("[Pasted text +20 lines]"): watch the cursor's row instead.
+        row, tail = cursor, " ".join(rows[cursor].split()) if 0 <= cursor < len(rows) else ""
+    for attempt in (1, 2):
+        await tmux.send_keys(pane, ["Enter"])
+        if not tail:
+            return PromptResult(
+                pane=pane, submitted=True, verified=False, attempts=attempt,
+                detail="Enter sent; the input line was blank, so there was nothing to verify against",
+            )  # fmt: skip
+        if await _text_left(pane, tail, row, followed_cursor=row == cursor):
+            return PromptResult(
+                pane=pane, submitted=True, verified=True, attempts=attempt, detail="the program took the text"
+            )
+        await asyncio.sleep(settle)
+    return PromptResult(
+        pane=pane, submitted=True, verified=False, attempts=2,
+        detail="the text is still on the input line after two Enters; look with capture_pane",
+    )  # fmt: skip

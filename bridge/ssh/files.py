@@ -13,8 +13,8 @@ from django.conf import settings
 from bridge import tmux
 from bridge.exceptions import BridgeError
 from bridge.schemas import SshFileRead, SshFileWritten, SshSession
+from bridge.shell_markers import Markers, between, wrap
 
-from .protocol import Markers, between, wrap
 from .session import exclusive, get_session, refuse_busy, run_script, set_busy, wait_for
 
 

@@ -35,9 +35,9 @@ from bridge import tmux
 from bridge.exceptions import BridgeError
 from bridge.schemas import SSH_ID_RE, SshClosed, SshCommandResult, SshSession, SshSnapshot
 from bridge.screen import cap_bytes
+from bridge.shell_markers import Markers, between, wrap
 
 from .policy import check_command
-from .protocol import Markers, between, wrap
 
 SESSION = "tmuxhub-ssh"
 OPTION = "@tmuxhub_ssh_"

@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from typing import Annotated
 
 from django.conf import settings
 from mcp.types import CallToolResult
 from pydantic import AfterValidator, Field
 
-from bridge import steering, tmux
+from bridge import shell_markers, steering, tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.results import terminal_result
 from bridge.schemas import CommandResult, KeysResult, PaneTarget, PromptResult, Seconds, checker
-from bridge.screen import cap_bytes, row_showing, shows, tail_of
-from bridge.ssh.protocol import Markers, between, visible
+from bridge.screen import cap_bytes
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-VERIFY_SECONDS = 1.5
 
 
 def _refuse_control(text: str, hint: str) -> None:
     if CONTROL.search(text):
         raise BridgeError(f"text contains control characters (escape, carriage return...); {hint}")
-
-
-async def _text_left(pane: str, tail: str, row: int, followed_cursor: bool) -> bool:
-    """Poll until the typed text is gone from the input line (True) or VERIFY_SECONDS pass (False).
-
-    When the text sat on the cursor's row, "gone" means the cursor's row no longer shows it (a shell
-    moves on to a new line; a TUI empties its box). Otherwise the row it sat on must stop showing it.
-    """
-    deadline = time.monotonic() + VERIFY_SECONDS
-    while True:
-        await asyncio.sleep(0.1)
-        rows, cursor = await tmux.screen(pane)
-        if not shows(rows, cursor if followed_cursor else row, tail):
-            return True
-        if time.monotonic() > deadline:
-            return False
 
 
 @hub_tool("mutating", title="Send a prompt to a pane")
@@ -81,39 +61,7 @@ async def tmux_send_prompt(
         if screen.claude_code:  # typing only: the same rules, so nothing merges into a draft
             await steering.make_room(pane, replace_draft)
             text, _ = steering.prepare(text, mode)
-        return await _type_and_check(pane, text, enter, settle_ms / 1000)
-
-
-async def _type_and_check(pane: str, text: str, enter: bool, settle: float) -> PromptResult:
-    """Any program but Claude Code: paste, Enter, and check that the text left the input line."""
-    await tmux.paste(pane, text)
-    if not enter:
-        return PromptResult(
-            pane=pane, submitted=False, verified=False, attempts=0, detail="typed; Enter not sent"
-        )
-    await asyncio.sleep(settle)
-    tail = tail_of(text)
-    rows, cursor = await tmux.screen(pane)
-    row = row_showing(rows, tail, cursor) if tail else None
-    if row is None:
-        # Long pastes are often shown collapsed ("[Pasted text +20 lines]"): watch the cursor's row instead.
-        row, tail = cursor, " ".join(rows[cursor].split()) if 0 <= cursor < len(rows) else ""
-    for attempt in (1, 2):
-        await tmux.send_keys(pane, ["Enter"])
-        if not tail:
-            return PromptResult(
-                pane=pane, submitted=True, verified=False, attempts=attempt,
-                detail="Enter sent; the input line was blank, so there was nothing to verify against",
-            )  # fmt: skip
-        if await _text_left(pane, tail, row, followed_cursor=row == cursor):
-            return PromptResult(
-                pane=pane, submitted=True, verified=True, attempts=attempt, detail="the program took the text"
-            )
-        await asyncio.sleep(settle)
-    return PromptResult(
-        pane=pane, submitted=True, verified=False, attempts=2,
-        detail="the text is still on the input line after two Enters; look with capture_pane",
-    )  # fmt: skip
+        return await steering.type_and_check(pane, text, enter, settle_ms / 1000)
 
 
 KEY = re.compile(
@@ -165,7 +113,7 @@ async def run_command(
     """Run one shell command line at the pane's prompt; return its output and exit status.
 
     The pane must show a POSIX-like shell prompt (bash, zsh, sh). The command is wrapped in unique
-    markers, visible in the pane, that delimit its output and carry `$?` (`bridge.ssh.protocol`).
+    markers, visible in the pane, that delimit its output and carry `$?` (`bridge.shell_markers`).
     """
     _refuse_control(command, "give one line of shell")
     if command.rstrip().endswith("&") and not command.rstrip().endswith("&&"):
@@ -174,19 +122,11 @@ async def run_command(
         )
     if (await tmux.display(pane, "alternate_on"))[0] == "1":
         raise BridgeError("the pane shows a full-screen program, not a shell prompt; use tmux_send_prompt")
-    command = _without_final_separator(command)
-    markers = Markers()
-    await tmux.send_literal(pane, visible(command, markers))
-    await tmux.send_keys(pane, ["Enter"])
     window = min(max_lines + 200, settings.TMUXHUB_CAPTURE_MAX_LINES)
-    deadline = time.monotonic() + timeout
-    pause = 0.05
-    while True:
-        output, status, cut = between(await tmux.capture(pane, window), markers)
-        if status is not None or time.monotonic() > deadline:
-            return _command_result(pane, output, status, cut, max_lines)
-        await asyncio.sleep(pause)
-        pause = min(pause * 1.5, 0.5)
+    output, status, cut = await shell_markers.run_visible(
+        pane, _without_final_separator(command), timeout, window
+    )
+    return _command_result(pane, output, status, cut, max_lines)
 
 
 def _command_result(

@@ -1,17 +1,22 @@
-"""The marker protocol for running a command in a pane's shell and reading its output and status.
+"""The marker protocol for running a command in a pane's shell and reading its output and status: the
+one module `run_command` (a local shell, `run_visible`) and SSH sessions (a remote one, `wrap`) use.
 
-`run_command` (a local shell) and SSH sessions (a remote one) type a command line that prints a start
-marker, runs the command, and prints an end marker carrying `$?`. Each marker holds a random nonce
+Both type a command line that prints a start marker, runs the command, and prints an end marker
+carrying `$?`. Each marker holds a random nonce
 the command cannot guess, printed with printf '%s_%s' so the echoed command line never matches it;
 `between` takes the output from the pane's lines.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
+
+from . import tmux
 
 # A canonical-mode tty (dash, sh) drops what goes past 4095 bytes of one line: keep every line shorter.
 LINE_CHUNK = 3000
@@ -91,3 +96,21 @@ def between(lines: list[str], markers: Markers) -> tuple[list[str], int | None, 
     if start_index is None:
         return lines[:stop], status, True
     return lines[start_index + 1 : stop], status, False
+
+
+async def run_visible(
+    pane: str, command: str, timeout: float, window: int
+) -> tuple[list[str], int | None, bool]:
+    """Type `command` between this call's markers at the pane's shell prompt, press Enter, and poll the
+    pane's last `window` lines until the end marker shows or `timeout` passes: (output, status, cut)."""
+    markers = Markers()
+    await tmux.send_literal(pane, visible(command, markers))
+    await tmux.send_keys(pane, ["Enter"])
+    deadline = time.monotonic() + timeout
+    pause = 0.05
+    while True:
+        output, status, cut = between(await tmux.capture(pane, window), markers)
+        if status is not None or time.monotonic() > deadline:
+            return output, status, cut
+        await asyncio.sleep(pause)
+        pause = min(pause * 1.5, 0.5)
