@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
@@ -19,9 +20,10 @@ django_app = get_asgi_application()
 # Imported after Django is set up: both touch models and settings.
 from abuse.middleware import RateLimitMiddleware  # noqa: E402
 from bridge.server import build_mcp_app  # noqa: E402
-from tmuxhub import accesslog  # noqa: E402
+from tmuxhub.accesslog import AccessLog  # noqa: E402
 from tmuxhub.accounts.paths import is_public_auth_path  # noqa: E402
 from tmuxhub.accounts.token_cache import CachedTokenVerifier, LimiterRead  # noqa: E402
+from tmuxhub.keepalive import KeepAlive  # noqa: E402
 from tmuxhub.limits import RequestLimits  # noqa: E402
 from tmuxhub.routing import HubRouter  # noqa: E402
 
@@ -31,12 +33,17 @@ async def token_is_valid(token: str) -> bool:
     return await CachedTokenVerifier().verify_token(token) is not None
 
 
-accesslog.install()
-application = RequestLimits(
-    RateLimitMiddleware(
-        HubRouter(django_app=django_app, mcp_app=build_mcp_app()),
-        verify_token=token_is_valid,
-        is_discovery=is_public_auth_path,
-        token_entry=LimiterRead(),
+# Outermost, so every answer is logged, a 413 or a 429 included.
+application = AccessLog(
+    RequestLimits(
+        RateLimitMiddleware(
+            HubRouter(
+                django_app=django_app,
+                mcp_app=KeepAlive(build_mcp_app(), settings.TMUXHUB_MCP_KEEPALIVE_SECONDS),
+            ),
+            verify_token=token_is_valid,
+            is_discovery=is_public_auth_path,
+            token_entry=LimiterRead(),
+        )
     )
 )

@@ -14,6 +14,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import io
+import json
+import logging
 import os
 import signal
 import subprocess
@@ -54,13 +57,20 @@ def _refuse_newer_schema(reachable_only: bool = False) -> None:
 def _prepare_database() -> None:
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=1)
+    # Its report goes to the log, in the log's format (a shipper reads every line).
+    report = io.StringIO()
+    call_command("migrate", interactive=False, verbosity=1, stdout=report)
+    for line in report.getvalue().splitlines():
+        if line.strip():
+            logging.getLogger("tmuxhub.migrate").info("%s", line.strip())
     call_command("createcachetable", verbosity=0)
 
 
 def _celery_argv(command: str, *args: str) -> list[str]:
-    """`celery worker|beat` on tmuxhub's app; `args` come last, so they override the log level."""
-    return [sys.executable, "-m", "celery", "-A", "tmuxhub", command, "--loglevel=INFO", *args]
+    """`celery worker|beat` on tmuxhub's app; `args` come last, so they override the log level.
+    `--quiet`: without the start-up banner, which Celery prints rather than logs (every line of
+    tmuxhub's output is a record in the log format; the banner's facts are in Celery's own records)."""
+    return [sys.executable, "-m", "celery", "-A", "tmuxhub", "--quiet", command, "--loglevel=INFO", *args]
 
 
 def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
@@ -91,6 +101,17 @@ def _wait_all(*processes: subprocess.Popen[bytes] | None, timeout: float = STOP_
 
 def _exit_on_sigterm(*_: object) -> None:
     raise SystemExit(128 + signal.SIGTERM)
+
+
+def _uvicorn_log_config() -> Path:
+    """LOGGING as a file for uvicorn's --log-config, in the data folder (it holds no secret)."""
+    from django.conf import settings
+
+    path = Path(settings.TMUXHUB_DATA_DIR) / "uvicorn-logging.json"
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(settings.LOGGING))
+    partial.replace(path)  # atomic: a second `serve` starting at once never reads half a file
+    return path
 
 
 def serve(host: str | None, port: int | None, workers: int | None, with_worker: bool | None) -> int:
@@ -132,8 +153,15 @@ def serve(host: str | None, port: int | None, workers: int | None, with_worker: 
         # Open MCP streams (a client's GET /mcp) hold a graceful shutdown this long, then are cut.
         "--timeout-graceful-shutdown",
         str(GRACEFUL_SECONDS),
+        # uvicorn's own lines in tmuxhub's format from its first line on (LOGGING); its access log
+        # is tmuxhub's (tmuxhub/accesslog.py: the client, not the proxy).
+        "--log-config",
+        str(_uvicorn_log_config()),
+        "--no-access-log",
     ]
-    print(f"tmuxhub serving {settings.TMUXHUB_PUBLIC_URL} (listening on {host}:{port})", flush=True)
+    logging.getLogger("tmuxhub.serve").info(
+        "tmuxhub serving %s (listening on %s:%s)", settings.TMUXHUB_PUBLIC_URL, host, port
+    )
     worker = web = None
     try:
         worker = _start(_celery_argv("worker", "--beat", "--pool=solo")) if run_worker else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -422,6 +421,9 @@ TMUXHUB_MAX_BODY_BYTES = env.int(
     "TMUXHUB_MAX_BODY_BYTES", default=TMUXHUB_SSH_MAX_FILE_BYTES * 4 // 3 + 1024 * 1024
 )
 TMUXHUB_BODY_SECONDS = env.float("TMUXHUB_BODY_SECONDS", default=60.0)
+# An /mcp answer not ready after this many seconds is streamed (SSE) with a keep-alive comment this
+# often, so a proxy's read timeout (nginx: 60 s) never cuts a long wait; 0 = never (tmuxhub/keepalive.py).
+TMUXHUB_MCP_KEEPALIVE_SECONDS = env.float("TMUXHUB_MCP_KEEPALIVE_SECONDS", default=20.0)
 
 # --- Abuse: rate limits and the reporting pipeline ------------------------------------------------
 
@@ -500,17 +502,27 @@ TMUXHUB_AUDIT_FLUSH_SECONDS = env.float("TMUXHUB_AUDIT_FLUSH_SECONDS", default=3
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 _TOKEN_SAFE_LEVEL = "INFO" if LOG_LEVEL.upper() == "DEBUG" else LOG_LEVEL
+# `text`: one line per record, `<UTC time> <LEVEL> <logger>: <message>`; `json`: one JSON object per
+# line (time, level, logger, message, and a record's own fields: the access log's client, status...).
+TMUXHUB_LOG_FORMAT = env.str("TMUXHUB_LOG_FORMAT", default="text").lower()
+if TMUXHUB_LOG_FORMAT not in ("text", "json"):
+    _problems.append(f"TMUXHUB_LOG_FORMAT={TMUXHUB_LOG_FORMAT!r}: use text or json.")
+# Every process logs through this (web, uvicorn's own lines, worker, beat): one format for a shipper.
+# Plain data only (`tmuxhub serve` hands it to uvicorn as its --log-config file).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "text": {"()": "tmuxhub.logs.TextFormatter"},
+        "json": {"()": "tmuxhub.logs.JSONFormatter"},
+    },
     # A failure repeating every second (a database outage) logs once a minute, with a count.
     "filters": {"repeated_errors": {"()": "tmuxhub.logs.RepeatedErrors", "interval": 60.0}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "stream": sys.stderr,
+            "formatter": TMUXHUB_LOG_FORMAT if TMUXHUB_LOG_FORMAT in ("text", "json") else "text",
+            "stream": "ext://sys.stderr",
             "filters": ["repeated_errors"],
         }
     },
@@ -520,6 +532,11 @@ LOGGING = {
         # At DEBUG these print whole token responses (access and refresh tokens): never below INFO.
         "oauthlib": {"level": _TOKEN_SAFE_LEVEL},
         "oauth2_provider": {"level": _TOKEN_SAFE_LEVEL},
+        # uvicorn's lines in the same format (its own handlers replaced); its access log is off:
+        # tmuxhub.access (tmuxhub/accesslog.py) names the client behind a trusted proxy, not the proxy.
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"level": LOG_LEVEL},
+        "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }
 
