@@ -54,7 +54,14 @@ def test_sigterm_to_the_command_stops_celery_and_leaves_no_process(
     process = start_logged(
         [sys.executable, "-m", "tmuxhub.cli", command, *extra], log, cwd=cwd, env=celery_env
     )
-    wait_until_ready(process, lambda: ready in log.read_text(), f"tmuxhub {command}", log.read_text, 60)
+    data = Path(celery_env["TMUXHUB_DATA_DIR"])
+
+    def started() -> bool:
+        # beat logs "Starting..." just before it opens its schedule file: wait for the file too, or a
+        # SIGTERM on a loaded machine can come in between
+        return ready in log.read_text() and (command != "beat" or any(data.glob("celerybeat-schedule*")))
+
+    wait_until_ready(process, started, f"tmuxhub {command}", log.read_text, 60)
     family = _family(process)
 
     process.send_signal(signal.SIGTERM)
@@ -62,7 +69,7 @@ def test_sigterm_to_the_command_stops_celery_and_leaves_no_process(
     assert _left_running(family, timeout=15) == [], log.read_text()
     assert process.wait(timeout=5) == 0
     if command == "beat":  # the schedule is kept in the data folder, not wherever beat was started
-        assert list(Path(celery_env["TMUXHUB_DATA_DIR"]).glob("celerybeat-schedule*"))
+        assert list(data.glob("celerybeat-schedule*"))
         assert list(cwd.iterdir()) == []
 
 
