@@ -59,6 +59,7 @@ def screen_text(frame) -> str:
     return frame.locator("#screen").inner_text()
 
 
+@pytest.mark.timing
 def test_the_view_shows_a_pane_live_in_colour_at_phone_width(browser, gateway, shell_pane):
     shell_pane.send_keys("printf '\\033[32mgreen\\033[0m <b>not bold</b> %s\\n' $((6*7))", enter=True)
     wait_until(lambda: "42" in "\n".join(shell_pane.capture_pane()))

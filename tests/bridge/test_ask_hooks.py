@@ -80,6 +80,7 @@ async def test_ask_reports_the_permission_asked_with_its_tool(
     assert not (tmp_path / "work0" / "asked.txt").exists()
 
 
+@pytest.mark.timing
 def test_claude_code_with_hooks_answers_as_fast_with_the_hub_down(claude_pane, anthropic, tmp_path):
     """No hub process, and its spool folder gone: the hook exits at once and Claude Code carries on."""
     pane = claude_pane(hooks=True)

@@ -136,6 +136,7 @@ def test_it_refuses_what_it_cannot_quote_instead_of_sending_it(client: ControlCl
         client.capture_pane("x" * 2000, 10)
 
 
+@pytest.mark.timing
 def test_a_stuck_command_times_out_and_the_next_one_gets_a_fresh_connection(
     tmux: libtmux.Server, tmux_socket: str
 ) -> None:

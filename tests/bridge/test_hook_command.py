@@ -57,6 +57,7 @@ def test_what_it_cannot_attribute_or_read_is_dropped_silently(tmp_path, stdin, e
     assert not any(spool.iterdir())
 
 
+@pytest.mark.timing
 def test_a_hub_never_set_up_costs_claude_code_nothing(tmp_path):
     started = time.monotonic()
     done = hook(tmp_path / "no-such-folder", b'{"hook_event_name": "Stop"}')
@@ -65,6 +66,7 @@ def test_a_hub_never_set_up_costs_claude_code_nothing(tmp_path):
     assert not (tmp_path / "no-such-folder").exists()
 
 
+@pytest.mark.timing
 def test_a_payload_that_never_ends_is_given_up_after_the_deadline(tmp_path):
     spool = tmp_path / "claude-hooks"
     spool.mkdir()

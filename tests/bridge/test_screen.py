@@ -24,6 +24,7 @@ def test_new_lines_say_when_nothing_of_the_last_read_is_left():
     assert fresh == ["c", "d"] and missed
 
 
+@pytest.mark.timing
 def test_new_lines_stay_fast_on_a_pane_of_identical_lines():
     started = time.monotonic()
     fresh, _ = new_lines(fingerprints(["x"] * 2000), ["x"] * 1990 + ["new"] * 10)
@@ -44,6 +45,7 @@ def test_cap_bytes_keeps_the_newest_lines():
     assert cap_bytes(["old" * 10, "new"], max_bytes=10) == (["new"], True)
 
 
+@pytest.mark.timing
 def test_a_catastrophic_regex_is_stopped():
     matcher = LineMatcher(r"(a|aa)+$", is_regex=True, ignore_case=False)
     matcher.BUDGET = 0.2

@@ -150,6 +150,7 @@ async def test_set_environment_sets_and_unsets_what_new_panes_get(hub, mcp_token
     assert "name: String should match pattern" in bad
 
 
+@pytest.mark.timing
 async def test_a_wait_for_channel_ends_when_a_pane_signals_it(hub, mcp_token, make_pane):
     make_pane("sleep 0.5; tmux wait-for -S built; sleep 600")
 

@@ -9,6 +9,7 @@ from bridge import watch
 from bridge.screen import LineMatcher
 from tests.fixtures.panes import pane_text
 from tests.support.hub import call, mcp_session
+from tests.support.tmux import tmux, wait_for_output_watcher
 from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
@@ -24,18 +25,33 @@ async def test_wait_for_text_ignores_what_was_already_there(hub, mcp_token, shel
     assert not stale["found"] and stale["timed_out"]
 
 
-async def test_wait_for_text_finds_new_output(hub, mcp_token, shell_pane):
-    shell_pane.send_keys("sleep 0.5; echo build finished: 3 warnings", enter=True)
+async def wait_for_text_on(hub, token: str, pane, tmux_socket: str, command: str, /, **arguments) -> dict:
+    """wait_for_text on a shell `pane` that runs `command` only once the hub's wait follows the pane's
+    output. A `sleep` before the command instead raced the call on a loaded machine: what is printed
+    before the call begins is rightly not new, and the wait timed out."""
+    session_name = pane.session.session_name
+    typed = f"tmux -S {tmux_socket} wait-for go; {command}"
+    pane.send_keys(typed, enter=True)
+    # The typed line is on the screen before the call begins, so that it is not new output.
+    wait_until(lambda: typed in tmux(tmux_socket, "capture-pane", "-p", "-J", "-t", pane.pane_id).stdout)
+    out: dict = {}
 
-    async with mcp_session(hub, mcp_token) as session:
-        out = await call(
-            session,
-            "wait_for_text",
-            pane=shell_pane.pane_id,
-            pattern=r"finished: \d+ warnings$",
-            regex=True,
-            timeout=10,
-        )
+    async def wait() -> None:
+        async with mcp_session(hub, token) as session:
+            out.update(await call(session, "wait_for_text", pane=pane.pane_id, **arguments))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(wait)
+        await anyio.to_thread.run_sync(wait_for_output_watcher, tmux_socket, session_name)
+        tmux(tmux_socket, "wait-for", "-S", "go")
+    return out
+
+
+async def test_wait_for_text_finds_new_output(hub, mcp_token, shell_pane, tmux_socket):
+    out = await wait_for_text_on(
+        hub, mcp_token, shell_pane, tmux_socket, "echo build finished: 3 warnings",
+        pattern=r"finished: \d+ warnings$", regex=True, timeout=30,
+    )  # fmt: skip
 
     assert out["found"] and out["matched_lines"] == ["build finished: 3 warnings"]
 
@@ -59,6 +75,7 @@ async def test_wait_for_idle_times_out_on_a_busy_pane(hub, mcp_token, shell_pane
     assert not out["idle"] and out["timed_out"]
 
 
+@pytest.mark.timing
 async def test_a_long_wait_does_not_delay_another_clients_calls(hub, mcp_token, shell_pane):
     shell_pane.send_keys("while true; do date +%N; sleep 0.05; done", enter=True)
     latencies: list[float] = []
@@ -100,23 +117,22 @@ async def test_many_clients_at_once_all_get_answers(hub, mcp_token, shell_pane):
     assert all(r["pane"] == shell_pane.pane_id for r in results)
 
 
-async def test_wait_for_text_finds_a_line_that_scrolled_away_at_once(hub, mcp_token, shell_pane):
+async def test_wait_for_text_finds_a_line_that_scrolled_away_at_once(hub, mcp_token, shell_pane, tmux_socket):
     # The line and 3,000 more in one write: gone from any 500-line screen before the next look.
     flood = "import sys; sys.stdout.write('NEE' + 'DLE 42\\n' + ''.join(f'row {i}\\n' for i in range(3000)))"
-    shell_pane.send_keys(f'sleep 1; python3 -c "{flood}"', enter=True)
-
-    async with mcp_session(hub, mcp_token) as session:
-        out = await call(session, "wait_for_text", pane=shell_pane.pane_id, pattern="NEEDLE 42", timeout=10)
+    out = await wait_for_text_on(
+        hub, mcp_token, shell_pane, tmux_socket, f'python3 -c "{flood}"', pattern="NEEDLE 42", timeout=30
+    )
 
     assert out["found"] and out["matched_lines"] == ["NEEDLE 42"]
 
 
-async def test_wait_for_text_finds_text_a_full_screen_program_draws_in_place(hub, mcp_token, shell_pane):
+async def test_wait_for_text_finds_text_a_full_screen_program_draws_in_place(
+    hub, mcp_token, shell_pane, tmux_socket
+):
     # "dr" and "awn" drawn apart by cursor moves: only the screen shows "drawn".
-    shell_pane.send_keys("sleep 1; printf '\\033[2J\\033[5;10Hdr\\033[5;12Hawn'; sleep 5", enter=True)
-
-    async with mcp_session(hub, mcp_token) as session:
-        out = await call(session, "wait_for_text", pane=shell_pane.pane_id, pattern="drawn", timeout=10)
+    draw = "printf '\\033[2J\\033[5;10Hdr\\033[5;12Hawn'; sleep 30"
+    out = await wait_for_text_on(hub, mcp_token, shell_pane, tmux_socket, draw, pattern="drawn", timeout=30)
 
     assert out["found"] and out["matched_lines"] == ["         drawn"]
 
@@ -134,6 +150,7 @@ open(sys.argv[1], "w").write(json.dumps(printed))
 """
 
 
+@pytest.mark.timing
 async def test_a_wait_sees_a_line_within_milliseconds(
     settings, tmux_socket, shell_pane, tmp_path, monkeypatch
 ):
@@ -169,6 +186,7 @@ async def test_a_wait_sees_a_line_within_milliseconds(
     assert latencies[rounds // 2] < 0.05, latencies
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("attach", ["attaches", "fails to attach"])
 async def test_a_line_printed_while_the_watch_attaches_is_found(
     settings, tmux_socket, shell_pane, monkeypatch, attach
@@ -200,6 +218,7 @@ def hub_cpu_seconds(hub) -> float:
     return times.user + times.system + times.children_user + times.children_system
 
 
+@pytest.mark.timing
 async def test_waits_on_quiet_panes_cost_almost_no_cpu(hub, mcp_token, make_pane):
     panes = [make_pane("exec sleep 600") for _ in range(4)]
     started = anyio.Event()

@@ -95,6 +95,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_failing_abuseipdb_keeps_the_report_and_it_is_accepted_once(services, fault) -> None:
     cause, says, retry_after = FAULTS[fault]

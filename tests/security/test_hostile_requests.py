@@ -85,6 +85,7 @@ def test_an_endless_chunked_body_is_cut_off_at_the_limit(strict_hub, strict_toke
     assert still_up(strict_hub)
 
 
+@pytest.mark.timing
 def test_a_body_sent_a_byte_at_a_time_gets_408(strict_hub) -> None:
     with connect(strict_hub) as sock:
         sock.sendall(head(strict_hub, "POST", "/token", {"Content-Length": "1000"}))

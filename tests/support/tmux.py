@@ -32,3 +32,18 @@ def assert_kill_server_ends_it(socket: str, timeout: float = 5) -> None:
         assert time.monotonic() < deadline, "tmux could not exit: a control client is still attached"
         time.sleep(0.05)
     assert "no server running" in tmux(socket, "list-sessions").stderr
+
+
+def wait_for_output_watcher(socket: str, session: str, timeout: float = 30) -> None:
+    """Until a client that follows the session's output (a hub's wait, bridge/watch.py) is attached:
+    tmux sends it everything the session's panes write from then on. The hub's command client is
+    attached with `no-output` and does not count."""
+
+    def watching() -> bool:
+        flags = tmux(socket, "list-clients", "-t", session, "-F", "#{client_flags}").stdout.split()
+        return any("control-mode" in f and "no-output" not in f.split(",") for f in flags)
+
+    deadline = time.monotonic() + timeout
+    while not watching():
+        assert time.monotonic() < deadline, f"no hub wait attached to session {session} in {timeout:g}s"
+        time.sleep(0.02)
