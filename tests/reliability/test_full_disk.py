@@ -5,9 +5,8 @@ folder, and what cannot be stored answers 503 saying so (JSON to API clients), n
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,6 @@ from kombu.exceptions import OperationalError
 from kombu.transport import filesystem
 
 from tests.auth.oauth_client import form_fields
-from tests.support.hub import BASE_DIR
 from tests.support.waits import wait_until
 from tmuxhub.celery import EmbeddedTransport, app
 
@@ -122,14 +120,15 @@ def test_a_full_data_disk_is_named_by_healthz_and_registration_answers_503_in_js
 ) -> None:
     data = tmp_path / "data"
     disk = small_disk(data, size="16m")
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        # The hub's SQLite database lives in its data folder: make it there, on the small disk.
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "TMUXHUB_DATA_DIR": str(data)}
-        migrated = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        assert migrated.returncode == 0, migrated.stderr
+    on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    if on_sqlite:
+        # The hub's SQLite database lives in its data folder: copy the run's (migrated) one onto the
+        # small disk, with SQLite's online backup (a file copy would miss what is still in the WAL).
+        with (
+            closing(sqlite3.connect(settings.DATABASES["default"]["NAME"])) as source,
+            closing(sqlite3.connect(data / Path(settings.DATABASES["default"]["NAME"]).name)) as copy,
+        ):
+            source.backup(copy)
     hub = hub_factory(TMUXHUB_DATA_DIR=str(data))
     assert "data folder" not in httpx.get(f"{hub.url}/healthz", timeout=30).json()["down"]
     assert register(hub).status_code == 201
@@ -138,7 +137,7 @@ def test_a_full_data_disk_is_named_by_healthz_and_registration_answers_503_in_js
 
     health = httpx.get(f"{hub.url}/healthz", timeout=30)
     assert health.status_code == 503 and "data folder" in health.json()["down"], health.text
-    if not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if not on_sqlite:
         return  # PostgreSQL's disk is not this one: registration still works
     refused = register(hub)
     assert refused.status_code == 503, refused.text[:2000]
