@@ -21,18 +21,20 @@ from .world import Hub, Tmux
 
 
 @contextmanager
-def claude_pane(world: Tmux, version: str) -> Iterator[tuple[str, Any]]:
+def claude_pane(world: Tmux, version: str, hooks: bool = False) -> Iterator[tuple[str, Any]]:
     """Claude Code `version` at its empty input box in a session of the bench's tmux server (start-up
-    questions answered); (pane, fake API)."""
+    questions answered; `hooks`: with the hub's hooks installed); (pane, fake API)."""
     from tests.fakes.anthropic import FakeAnthropic
-    from tests.support.claude_code import command, ensure_installed, wait_ready
+    from tests.support.claude_code import command, ensure_installed, install_hooks, wait_ready
 
     binary = ensure_installed(version)
     fake = FakeAnthropic.start()
     folder = Path(tempfile.mkdtemp(prefix="claude-", dir=world.folder))
     try:
+        if hooks:
+            install_hooks(folder / "home")
         start = command(binary, folder / "home", folder / "work", fake.url)
-        name = f"claude-{version}".replace(".", "-")
+        name = f"claude-{version}{'-hooks' if hooks else ''}".replace(".", "-")
         pane = world.run(
             "new-session", "-d", "-P", "-F", "#{pane_id}", "-s", name, "-x", "120", "-y", "40", start
         ).strip()
@@ -52,13 +54,44 @@ async def claude_cases(running: Hub, world: Tmux, budget: Budget) -> list[Result
     results = []
     for version in RELEASES:
         results += await _claude_cases(running, world, budget, version, three_calls=version == PINNED)
+        results.append(await _hooked_ask(running, world, budget, version))
     return results
+
+
+async def _call(session: Any, name: str, **arguments: Any) -> Any:
+    from tests.support.hub import structured
+
+    answer = await session.call_tool(name, arguments)
+    if answer.is_error:
+        raise RuntimeError(answer.content[0].text)
+    return structured(answer)
+
+
+async def _hooked_ask(running: Hub, world: Tmux, budget: Budget, version: str) -> Result:
+    """`ask` with the hub's hooks installed in Claude Code: the turn ends at its Stop hook and the reply
+    is read from its transcript (`source: hooks`), beside the screen-alone row above."""
+    from tests.support.hub import mcp_session
+
+    rounds = min(budget.calls, 15)
+    one = Result(case=f"`ask` → reply, real Claude Code TUI {version} (hooks)", clients=1)
+    with claude_pane(world, version, hooks=True) as (pane, fake):
+        async with mcp_session(running.mcp_url, running.token) as session:
+            right = 0
+            for i in range(rounds):
+                before = time.perf_counter()
+                out = await _call(session, "ask", pane=pane, text=f"bench question {i}", timeout=60)
+                one.latencies_ms.append((time.perf_counter() - before) * 1000)
+                right += (out["source"], out["reply"]) == ("hooks", f"reply {i + 1}: bench question {i}")
+        assert len(fake.prompts) == rounds
+    one.errors = rounds - right
+    one.note = f"{right}/{rounds} replies returned exactly from the hooks and transcript"
+    return one
 
 
 async def _claude_cases(
     running: Hub, world: Tmux, budget: Budget, version: str, three_calls: bool
 ) -> list[Result]:
-    from tests.support.hub import mcp_session, structured
+    from tests.support.hub import mcp_session
 
     rounds = min(budget.calls, 15)
     one = Result(case=f"`ask` → reply, real Claude Code TUI {version} (screen alone)", clients=1)
@@ -70,10 +103,7 @@ async def _claude_cases(
         async with mcp_session(running.mcp_url, running.token) as session:
 
             async def tool(name: str, **arguments: Any) -> Any:
-                answer = await session.call_tool(name, arguments)
-                if answer.is_error:
-                    raise RuntimeError(answer.content[0].text)
-                return structured(answer)
+                return await _call(session, name, **arguments)
 
             right = 0
             for i in range(rounds):

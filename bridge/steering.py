@@ -445,14 +445,21 @@ async def wait_until_done(
     except watch.Unwatchable:
         outcome, screen = await wait.until_done(None)
     if turn is not None and turn.heard():
-        deadline = time.monotonic() + TRANSCRIPT_WAIT
-        text, whole = turn.reply()
-        while not whole and time.monotonic() < deadline:
-            await asyncio.sleep(POLL)
-            text, whole = turn.reply()
+        if outcome == "dialog" and screen.dialog is not None and screen.dialog.permission:
+            # The dialog may be drawn before its PermissionRequest hook has run: that names the tool.
+            await _until(lambda: turn.permission() is not None, TRANSCRIPT_WAIT)
+        await _until(lambda: turn.reply()[1], TRANSCRIPT_WAIT)
+        text, _ = turn.reply()
         if text is not None:
             return outcome, text.splitlines(), screen, "hooks"
     return outcome, await _reply(pane, prompt), screen, "screen"
+
+
+async def _until(done: Callable[[], bool], seconds: float) -> None:
+    """Poll `done()` until it is true, for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        await asyncio.sleep(POLL)
 
 
 CLOSING_LINE = "the turn's closing line showed"
@@ -508,7 +515,7 @@ class _Wait:
             if said == "replied" or screen.state == "dialog":
                 return ("dialog" if said is None else said), screen
             if said == "dialog":
-                # The hook comes before the dialog is drawn: wait for it on screen (answer_dialog reads
+                # The hook can come before the dialog is drawn: wait for it on screen (answer_dialog reads
                 # it there), but not forever if this release draws one the screen cannot read.
                 return "dialog", await _wait_for(self.pane, lambda s: s.state == "dialog", 2.0)
             if await self._idle_enough(screen, heard):

@@ -91,6 +91,17 @@ def command(binary: Path, home: Path, work: Path, api_url: str) -> str:
     return f"cd {shlex.quote(str(work))} && exec env -i {assignments} {pane} {shlex.quote(str(binary))}"
 
 
+def install_hooks(home: Path) -> None:
+    """The hub's hooks in `home`'s Claude Code settings, as `tmuxhub claude-code hooks install` writes
+    them (with permission dialogs on, as `command` sets)."""
+    from bridge import claude_hooks, claude_settings
+
+    settings = home / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"permissions": {"defaultMode": "default"}}))
+    claude_settings.change(settings, install=True, spool=claude_hooks.spool())
+
+
 def start_up_question(rows: Sequence[str]) -> str | None:
     """The start-up question on screen, if any (one of START_UP)."""
     text = "\n".join(rows)
