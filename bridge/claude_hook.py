@@ -35,7 +35,7 @@ from typing import Any
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes of JSON read from stdin (a 64 KiB prompt, a long reply)
 MAX_EVENTS = 200  # files kept per pane: the oldest go first
-DEADLINE = 2  # seconds before the hook gives up, whatever it was doing
+DEADLINE = 4  # seconds before the hook gives up (Claude Code waits 5: claude_settings.TIMEOUT)
 
 
 def server_key(socket_path: str) -> str:

@@ -167,16 +167,21 @@ def transcript_reply(path: Path, prompt_id: str) -> Said | None:
     """What Claude wrote in answer to the prompt `prompt_id`, from the transcript; None when the prompt
     is not in its last TRANSCRIPT_TAIL bytes."""
     said: Said | None = None
+    earlier: set[str] = set()  # messages of earlier turns: one written again later is not this reply
     for line in _tail(path):
         entry = _entry(line)
         if entry is None:
             continue
         kind, turn = entry.get("type"), entry.get("promptId")
+        message = entry.get("message")
+        message_id = message.get("id") if isinstance(message, dict) else None
         if kind == "user" and turn == prompt_id and said is None:
             said = Said()
         elif kind == "user" and isinstance(turn, str) and turn != prompt_id and said is not None:
             break  # the next prompt
-        elif kind == "assistant" and said is not None:
+        elif kind == "assistant" and said is None and isinstance(message_id, str):
+            earlier.add(message_id)
+        elif kind == "assistant" and said is not None and message_id not in earlier:
             for block in _blocks(entry):
                 if block.get("type") == "text" and isinstance(block.get("text"), str):
                     said.texts.append(block["text"])

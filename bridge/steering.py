@@ -444,7 +444,9 @@ async def wait_until_done(
             outcome, screen = await wait.until_done(feed)
     except watch.Unwatchable:
         outcome, screen = await wait.until_done(None)
-    if turn is not None and turn.heard():
+    # Without its Stop (an interrupted turn, a hook that never ran) the transcript is not known to be
+    # complete: the screen says what it shows.
+    if turn is not None and turn.heard() and (outcome == "dialog" or turn.stopped() is not None):
         if outcome == "dialog" and screen.dialog is not None and screen.dialog.permission:
             # The dialog may be drawn before its PermissionRequest hook has run: that names the tool.
             await _until(lambda: turn.permission() is not None, TRANSCRIPT_WAIT)

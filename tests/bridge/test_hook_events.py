@@ -38,8 +38,9 @@ def transcript(home: Path, session: str, entries: list[dict[str, Any]]) -> Path:
     return path
 
 
-def said(prompt_id: str | None, kind: str, *blocks: dict[str, Any]) -> dict[str, Any]:
-    return {"type": kind, "promptId": prompt_id, "message": {"role": kind, "content": list(blocks)}}
+def said(prompt_id: str | None, kind: str, *blocks: dict[str, Any], message_id: str = "") -> dict[str, Any]:
+    message = {"role": kind, "content": list(blocks), **({"id": message_id} if message_id else {})}
+    return {"type": kind, "promptId": prompt_id, "message": message}
 
 
 def text(words: str) -> dict[str, Any]:
@@ -89,8 +90,9 @@ def test_the_reply_is_every_text_of_the_turn_from_the_transcript(spool, tmp_path
         "s-1",
         [
             said("p-0", "user", text("before")),
-            said(None, "assistant", text("old reply")),
+            said(None, "assistant", text("old reply"), message_id="msg_old"),
             said("p-1", "user", text("hello")),
+            said(None, "assistant", text("old reply"), message_id="msg_old"),  # written again
             said(None, "assistant", text("I will look.")),
             said(None, "assistant", {"type": "tool_use", "name": "Bash", "input": {"command": "ls"}}),
             said("p-1", "user", {"type": "tool_result", "content": "a b"}),
