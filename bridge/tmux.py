@@ -304,18 +304,21 @@ async def pane_id(target: str) -> str:
     return (await display(target, "pane_id"))[0]
 
 
-async def capture(target: str, lines: int, *, ansi: bool = False) -> list[str]:
+async def capture(target: str, lines: int | None, *, ansi: bool = False) -> list[str]:
     """The pane's last `lines` lines, oldest first: wrapped lines joined, trailing blank lines dropped.
+    `lines=None`: the visible screen only (a full-screen program's, without the history above it).
 
     tmux's `-S -N` gives N history lines *plus* the screen, so the tail is cut here to exactly N.
     """
-    args = ["capture-pane", "-p", "-J", "-t", exact(target), "-S", f"-{lines}"]
+    args = ["capture-pane", "-p", "-J", "-t", exact(target)]
+    if lines is not None:
+        args += ["-S", f"-{lines}"]
     if ansi:
         args.append("-e")
     rows = [row.rstrip() for row in (await read(*args)).split("\n")]
     while rows and not rows[-1]:
         rows.pop()
-    return rows[-lines:]
+    return rows if lines is None else rows[-lines:]
 
 
 async def screen(target: str) -> tuple[list[str], int]:

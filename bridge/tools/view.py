@@ -36,7 +36,10 @@ async def _pane_exists(pane: str) -> bool:
 async def _look(pane: str) -> PaneScreen:
     try:
         rows = await tmux.capture(pane, LINES, ansi=True)
+        # After the capture: the output it shows has already scrolled the history it counts.
         alternate, history = await tmux.display(pane, "alternate_on", "history_size")
+        if alternate == "1":  # a full-screen program: its screen alone, without the shell's history above
+            rows = await tmux.capture(pane, None, ansi=True)
         agent = await steering.inspect(pane)  # Claude Code or not: by its process
     except BridgeError:
         if await _pane_exists(pane):

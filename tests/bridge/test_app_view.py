@@ -96,6 +96,18 @@ async def test_the_views_tool_waits_for_new_output(hub, mcp_token, shell_pane):
     assert not after["one_screen"]  # it scrolled: the view follows its bottom
 
 
+async def test_a_full_screen_program_is_shown_from_its_top(hub, mcp_token, shell_pane):
+    shell_pane.send_keys("seq 1 60; printf '\\033[?1049h\\033[HTOP-OF-SCREEN\\n'; sleep 60", enter=True)
+    async with mcp_session(hub, mcp_token) as session:
+        screen = await call(session, "pane_view", pane=shell_pane.pane_id)
+        while "TOP-OF-SCREEN" not in screen["html"]:
+            screen = await call(
+                session, "pane_view", pane=shell_pane.pane_id, since=screen["digest"], wait=20
+            )
+
+    assert screen["one_screen"] and screen["html"].startswith("TOP-OF-SCREEN")
+
+
 async def test_a_closed_pane_is_said_in_plain_words(hub, mcp_token, shell_pane):
     pane = shell_pane.pane_id
     async with mcp_session(hub, mcp_token) as session:
