@@ -126,9 +126,9 @@
           const result = await app.callServerTool({ name: "pane_view", arguments: args }, { signal: controller.signal });
           if (target !== pane) continue;
           if (result.isError) {
-            note(textOf(result));
-            await sleep(RETRY);
-            continue;
+            note(textOf(result)); // refused or invalid: asking again would get the same answer
+            setState("closed", "Not shown");
+            break;
           }
           render(result.structuredContent);
         } catch (error) {
