@@ -58,12 +58,23 @@ class KeepAlive:
             await self.app(scope, receive, send)
             return
         stream = _SlowAnswer(send, self.interval)
-        # A timer, not a task per call: most answers come long before it fires.
-        timer = asyncio.get_running_loop().call_later(self.interval, stream.switch_to_sse)
+        loop = asyncio.get_running_loop()
+        timers: list[asyncio.TimerHandle] = []
+
+        async def receive_then_time(*args: Any) -> Message:
+            # The clock starts once the whole request is in: a body still arriving is the body
+            # limits' business (tmuxhub/limits.py answers 408/413 itself, before any SSE header).
+            message: Message = await receive(*args)
+            if message["type"] == "http.request" and not message.get("more_body") and not timers:
+                # A timer, not a task per call: most answers come long before it fires.
+                timers.append(loop.call_later(self.interval, stream.switch_to_sse))
+            return message
+
         try:
-            await self.app(scope, receive, stream.send)
+            await self.app(scope, receive_then_time, stream.send)
         finally:
-            timer.cancel()
+            for timer in timers:
+                timer.cancel()
             await stream.finish()
 
 
