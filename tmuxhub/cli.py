@@ -67,10 +67,11 @@ def _prepare_database() -> None:
 
 
 def _celery_argv(command: str, *args: str) -> list[str]:
-    """`celery worker|beat` on tmuxhub's app; `args` come last, so they override the log level.
-    `--quiet`: without the start-up banner, which Celery prints rather than logs (every line of
-    tmuxhub's output is a record in the log format; the banner's facts are in Celery's own records)."""
-    return [sys.executable, "-m", "celery", "-A", "tmuxhub", "--quiet", command, "--loglevel=INFO", *args]
+    """`celery worker|beat` on tmuxhub's app, `args` last. No `--loglevel`: worker and beat log through
+    Django's LOGGING at LOG_LEVEL (tmuxhub/celery.py). `--quiet`: without the start-up banner, which
+    Celery prints rather than logs (every line of tmuxhub's output is a record in the log format; the
+    banner's facts are in Celery's own records)."""
+    return [sys.executable, "-m", "celery", "-A", "tmuxhub", "--quiet", command, *args]
 
 
 def _terminate(*processes: subprocess.Popen[bytes] | None) -> None:
