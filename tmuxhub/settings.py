@@ -532,10 +532,10 @@ LOGGING = {
         # At DEBUG these print whole token responses (access and refresh tokens): never below INFO.
         "oauthlib": {"level": _TOKEN_SAFE_LEVEL},
         "oauth2_provider": {"level": _TOKEN_SAFE_LEVEL},
-        # uvicorn's lines in the same format (its own handlers replaced); its access log is off:
-        # tmuxhub.access (tmuxhub/accesslog.py) names the client behind a trusted proxy, not the proxy.
-        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.error": {"level": LOG_LEVEL},
+        # uvicorn's lines in the same format (its own handlers replaced; its level stays what its
+        # --log-level made it, else LOG_LEVEL); its access log is off: tmuxhub.access
+        # (tmuxhub/accesslog.py) names the client behind a trusted proxy, not the proxy.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
         "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
     },
 }
