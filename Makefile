@@ -6,7 +6,7 @@ TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view terminal-view-host conformance
+.PHONY: run test install lint typecheck test-sqlite test-postgres bench clean lock claude-code terminal-view terminal-view-host conformance axe-core
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test-postgres: install
 claude-code: install
 	$(BIN)/python -m tests.fixtures.claude_code
 
+# axe-core (pinned), the accessibility checker the browser tests run in every page, in ~/.cache/tmuxhub (npm).
+axe-core: install
+	$(BIN)/python -m tests.support.axe
+
 # The terminal view's library (@modelcontextprotocol/ext-apps, pinned), in ~/.cache/tmuxhub (npm).
 terminal-view: install
 	$(BIN)/python manage.py install_terminal_view
@@ -60,7 +64,7 @@ conformance: install
 # The two database passes run side by side: most tests wait on tmux, sshd or a subprocess, not the CPU.
 test:
 	scripts/ensure-system test
-	$(MAKE) lint typecheck claude-code terminal-view terminal-view-host conformance
+	$(MAKE) lint typecheck claude-code terminal-view terminal-view-host conformance axe-core
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 # Starts Redis like `make test` does; BENCH_ARGS=--quick for a smoke run (see README, Benchmarks).
