@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tmuxhub.humanize import ago
+from tmuxhub.humanize import ago, count
 from tmuxhub.netkey import rate_key
 
 from . import knowngood
@@ -55,13 +55,14 @@ def _known(value: str | None) -> str | None:
 
 @admin.register(Offender)
 class OffenderAdmin(admin.ModelAdmin[Offender]):
-    list_display = ("ip", "status_chip", "hits", "country", "asn", "category_names", "last_seen_ago")
+    list_display = ("ip", "status_chip", "hit_count", "country", "asn", "category_names", "last_seen_ago")
     list_filter = (StatusFilter, "enrichment__country", "last_seen")
     search_fields = ("ip", "enrichment__holder", "enrichment__asn", "note")
     # Everything else is shown once, in the review above the form (change_form.html).
     fields = ("status", "note")
     actions = ("enrich_now", "submit_reports", "dismiss", "allow_list")
     date_hierarchy = "last_seen"
+    list_per_page = 25  # a phone's worth of cards; the paginator says how many more
     show_facets = admin.ShowFacets.ALWAYS  # counts beside each status filter
     change_form_template = "admin/abuse/offender/change_form.html"
     known_good_networks: frozenset[str] = frozenset()
@@ -89,7 +90,12 @@ class OffenderAdmin(admin.ModelAdmin[Offender]):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         self.known_good_networks = knowngood.recent_networks()  # one query for the whole page
+        extra_context = {**(extra_context or {}), "abuseipdb_key": bool(settings.ABUSEIPDB_KEY)}
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description="hits", ordering="hits")
+    def hit_count(self, obj: Offender) -> str:
+        return count(obj.hits)
 
     @admin.display(description="country", ordering="enrichment__country")
     def country(self, obj: Offender) -> str:
@@ -149,6 +155,7 @@ class OffenderAdmin(admin.ModelAdmin[Offender]):
                 "review_known_good": knowngood.KNOWN_GOOD if knowngood.is_known_good(offender.ip) else "",
                 "review_reasons": [(Reason.label_of(r), n) for r, n in offender.reason_counts().items() if n],
                 "review_reports": offender.reports.all()[:5],
+                "abuseipdb_key": bool(settings.ABUSEIPDB_KEY),
                 "review_actions": [
                     (name, action[2], *_look(name, offender))
                     for name, action in self.get_actions(request).items()

@@ -221,16 +221,21 @@ async def _refuse_startup(receive: Receive, send: Send) -> None:
 
 
 PAGE_429 = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>Too many requests · tmuxhub</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:12vh auto;padding:0 1.25rem}}
-h1{{font-size:1.4rem}}</style></head>
-<body><h1>Too many requests</h1>
+<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:2rem 1rem;
+background:#fff;color:#1f2328}}h1{{font-size:1.4rem}}a{{color:#1f6feb}}
+header a{{color:#59636e;font-weight:600;text-decoration:none}}
+@media (prefers-color-scheme:dark){{body{{background:#0d1117;color:#e6edf3}}a{{color:#4493f8}}
+header a{{color:#9198a1}}}}</style></head>
+<body><header><a href="/">tmuxhub</a></header>
+<main><h1>Too many requests</h1>
 <p>This address sent more requests than tmuxhub allows, or it is blocked for a while after
 requests that looked like scanning. Try again in {wait}.</p>
 <p>Requests with a staff session or a valid token are never refused this way; the hub's owner
 can also allow-list an address in the abuse review.</p>
-</body></html>
+</main></body></html>
 """
 
 

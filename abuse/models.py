@@ -157,6 +157,11 @@ class RequestSample(models.Model):
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
+    @property
+    def reason_label(self) -> str:
+        """What the rule saw ("probed an exploit path"), as the review shows it."""
+        return Reason.label_of(self.reason)
+
 
 class Enrichment(models.Model):
     """Who is behind the IP, from RIPE Stat; any field it could not learn stays `unknown`."""

@@ -51,6 +51,7 @@ class ToolCallAdmin(admin.ModelAdmin[ToolCall]):
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ("username", "client_id", "tool", "arguments_digest", "error")
     date_hierarchy = "created_at"
+    list_per_page = 25
     list_select_related = ("user",)
     fields = (
         *("created_at", "username", "user", "client", "client_id"),

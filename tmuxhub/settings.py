@@ -129,7 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "libraries": {"hub": "tmuxhub.humanize"},
+            "libraries": {"hub": "tmuxhub.humanize", "hub_setup": "tmuxhub.accounts.setup"},
         },
     },
 ]
@@ -542,6 +542,8 @@ LOGGING = {
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# Every moment reads "7 Dec 2026, 20:41 UTC" (tmuxhub/formats/en/formats.py).
+FORMAT_MODULE_PATH = "tmuxhub.formats"
 USE_I18N = True
 USE_TZ = True
 

@@ -3,6 +3,20 @@
 (function () {
   "use strict";
 
+  // An action's outcome takes the focus: the keyboard (and a screen reader) continue from it.
+  const outcome = document.getElementById("hub-messages");
+  if (outcome) outcome.focus();
+
+  // A button that cannot do its job (aria-disabled: Submit without ABUSEIPDB_KEY) points at the note
+  // that says why, instead of asking a question whose answer could only fail.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest && event.target.closest("button[aria-disabled=true]");
+    if (!button) return;
+    event.preventDefault();
+    const note = document.getElementById(button.getAttribute("aria-describedby"));
+    if (note) note.focus();
+  });
+
   // <button data-confirm="Revoke …?">: ask first; a "Cancel" keeps the form from posting.
   document.addEventListener("submit", function (event) {
     const button = event.submitter || event.target.querySelector("[data-confirm]");
@@ -18,10 +32,26 @@
       const select = changelist.querySelector("select[name=action]");
       const option = select && select.selectedOptions[0];
       const count = changelist.querySelectorAll("input.action-select:checked").length;
+      const cannot = option && document.querySelector("[data-refuses-action='" + option.value + "']");
+      if (cannot) { // nothing to confirm: say why it cannot run (the server would refuse it too)
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        cannot.hidden = false;
+        cannot.focus();
+        return;
+      }
       if (option && IRREVERSIBLE.includes(option.value) && !window.confirm(option.text + ": " + count + " selected?")) {
         event.preventDefault();
         event.stopImmediatePropagation();
       }
+    });
+  }
+
+  // On a phone the filters come before the list (admin.css): folded, except one in use, so the list
+  // follows them in the first screens.
+  if (window.matchMedia("(max-width: 767px)").matches) {
+    document.querySelectorAll("#changelist-filter details").forEach(function (filter) {
+      if (filter.querySelector("li.selected") === filter.querySelector("li")) filter.open = false;
     });
   }
 
@@ -37,17 +67,19 @@
   let timer = null;
 
   // Long lines scroll sideways inside the box, as the pane lays them out; the reader may wrap them
-  // instead (remembered in this browser).
+  // instead, per pane (remembered in this browser): a shell's long lines read better wrapped, while
+  // wrapping scrambles a boxed screen like Claude Code's.
   const wrap = document.getElementById("pane-wrap");
+  const wrapKey = "tmuxhub.pane-wrap:" + view.dataset.name;
   function setWrap(on) {
     view.classList.toggle("hub-terminal-wrap", on);
     wrap.setAttribute("aria-pressed", String(on));
   }
   wrap.hidden = false;
-  setWrap(localStorage.getItem("tmuxhub.pane-wrap") === "1");
+  setWrap(localStorage.getItem(wrapKey) === "1");
   wrap.addEventListener("click", function () {
     const on = wrap.getAttribute("aria-pressed") !== "true";
-    localStorage.setItem("tmuxhub.pane-wrap", on ? "1" : "0");
+    localStorage.setItem(wrapKey, on ? "1" : "0");
     setWrap(on);
   });
 
@@ -87,7 +119,8 @@
         follow(body.one_screen, bottom);
         wait = every;
       }
-      show("live · " + new Date().toLocaleTimeString(), false);
+      // The hub's clock, as the page's "as of" was: not this browser's time zone.
+      show("live · " + body.at, false);
     } catch (error) {
       failures += 1;
       wait = Math.min(every * 2 ** failures, 30000); // the pane or the hub is gone: back off
@@ -114,6 +147,6 @@
 
   follow(view.classList.contains("hub-terminal-screen"), true);
   if (view.classList.contains("hub-terminal-screen")) view.scrollTop = 0;
-  show("live", false);
+  show(status.textContent.replace("as of", "live ·"), false); // the hub's clock, as each poll gives it
   schedule();
 })();

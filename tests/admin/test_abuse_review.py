@@ -3,6 +3,8 @@ and actions from its page that return to it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -73,14 +75,24 @@ def test_the_list_shows_what_needs_review_unless_asked(admin_client: Client) -> 
     assert 'title="staged (enriched, ready to report)">staged<' in listing
 
 
-def test_the_buttons_say_what_they_do(admin_client: Client) -> None:
+def test_the_buttons_say_what_they_do(admin_client: Client, settings: Any) -> None:
     """Dismiss is an ordinary button; Submit (public, permanent) is the primary one and asks first."""
+    settings.ABUSEIPDB_KEY = "a-key"
     html = _detail(admin_client, offender("9.9.9.9"))
 
     assert 'class="hub-button " data-action="dismiss"' in html
     assert 'data-action="submit_reports" data-confirm="Report 9.9.9.9 to AbuseIPDB?' in html
     assert "hub-danger" not in html.split('class="hub-review-actions"')[1].split("hub-review")[0]
     assert 'data-action="delete_selected"' not in html
+
+
+def test_without_a_key_submit_says_so_instead_of_asking(admin_client: Client, settings: Any) -> None:
+    settings.ABUSEIPDB_KEY = ""
+    html = _detail(admin_client, offender("9.9.9.9"))
+
+    assert 'data-action="submit_reports" aria-disabled="true" aria-describedby="abuseipdb-missing"' in html
+    assert "Report 9.9.9.9 to AbuseIPDB?" not in html
+    assert 'id="abuseipdb-missing"' in html and "ABUSEIPDB_KEY is not set" in html
 
 
 def test_an_action_on_the_detail_returns_to_it(admin_client: Client) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,10 @@ import httpx
 import libtmux
 import pytest
 from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
 from oauth2_provider.models import AccessToken
 
+from abuse.middleware import PAGE_429
 from abuse.models import Offender
 from bridge.models import ToolCall
 from tests.admin.filled import week_of_abuse
@@ -23,6 +26,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fixtures.abuse_services import AbuseServices
 from tests.fixtures.browser import new_page, screenshot
 from tests.fixtures.panes import SHELL
+from tests.support import axe
 from tests.support.hub import Hub
 from tests.support.people import log_in, person_with_token
 from tmuxhub.accounts.models import AllowedGitHubUser
@@ -35,6 +39,7 @@ SCHEMES = ["light", "dark"]
 # An idle pane is polled every 10 s at most (tmuxhub/dashboard/panes.py): a change shows within that,
 # plus a loaded machine's slack.
 POLLED_MS = 25_000
+LOCK = {"failure_limit": 5, "cooloff_timedelta": timedelta(minutes=15)}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,19 +80,62 @@ def _answer(dialog: Any, asked: list[str], accept: bool) -> None:
 
 
 def _misfits(page: Any, where: str, width: int) -> list[str]:
-    """What is wrong with the page as shown: wider than the screen, text or bars under AA contrast."""
+    """What is wrong with the page as shown: wider than the screen, text or bars under AA contrast,
+    a serious or critical axe-core finding."""
     problems = [f"{where}: contrast {failure}" for failure in page.evaluate(CONTRAST)]
+    problems.extend(f"{where}: axe {violation}" for violation in axe.violations(page))
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     if scroll_width > width:
         problems.append(f"{where}: {scroll_width}px wide")
     return problems
 
 
+def _served(page: Any, hub: Hub, path: str, status: int, html: str) -> None:
+    """Open `html` as the hub's answer at `path`: pages that take a fault or a flood to reach (500,
+    429, the lockout), rendered by the product's own code, with the hub's stylesheet."""
+    answer = {"status": status, "body": html, "content_type": "text/html"}
+    page.route(hub.url + path, lambda route: route.fulfill(**answer))
+    page.goto(hub.url + path)
+
+
+def _public_pages(page: Any, hub: Hub, where: str, width: int) -> list[str]:
+    """The pages anyone may meet, checked like the admin's: start, login, 404, CSRF, 500, 429, lockout."""
+    problems: list[str] = []
+    scheme = where.split()[-1]
+    locked_page = render_to_string("accounts/locked.html", LOCK)
+    checks: list[tuple[str, Callable[[], Any]]] = [
+        ("tmuxhub", lambda: page.goto(hub.url + "/")),
+        ("Log in to tmuxhub", lambda: page.goto(hub.url + "/accounts/login/")),
+        ("There is no page here", lambda: page.goto(hub.url + "/no-such-page")),
+        ("This form could not be sent", lambda: _csrf_failure(page, hub)),
+        ("Something went wrong", lambda: _served(page, hub, "/__500", 500, render_to_string("500.html"))),
+        ("Too many requests", lambda: _served(page, hub, "/__429", 429, PAGE_429.format(wait="30 seconds"))),
+        ("Too many failed logins", lambda: _served(page, hub, "/__lock", 429, locked_page)),
+    ]
+    for heading, show in checks:
+        show()
+        problems.extend(_misfits(page, f"{heading} at {where}", width))
+        assert heading in page.locator("main h1").inner_text(), f"{heading}: not in a main landmark"
+        screenshot(page, f"{heading.split()[-1].lower()}-{width}-{scheme}")
+    return problems
+
+
+def _csrf_failure(page: Any, hub: Hub) -> None:
+    """A form sent without its CSRF token, as after a long pause in another session."""
+    page.goto(f"{hub.url}/admin/login/")
+    page.fill("#id_username", "someone")
+    page.fill("#id_password", "not-the-password")
+    page.locator("#login-form input[name=csrfmiddlewaretoken]").evaluate("input => input.remove()")
+    with page.expect_navigation():
+        page.click("#login-form input[type=submit]")
+
+
 def test_every_page_fits_the_screen_with_readable_colours(
     browser: Any, admin_hub: Hub, owner: Any, make_pane: Callable[..., libtmux.Pane]
 ) -> None:
     """Phone and desktop, light and dark: no page scrolls sideways (wide tables and the terminal
-    scroll inside their own box), and text and chart bars meet WCAG AA contrast."""
+    scroll inside their own box), text and chart bars meet WCAG AA contrast, and axe-core finds
+    nothing serious or critical (WCAG 2.2 AA and best practice) on any admin or public page."""
     fill()
     pane = make_pane(f"{SHELL} -c 'printf \"\\033[32mgreen\\033[0m %0300d\\n\" 7; sleep 600'", name="agent")
     pages = _admin_pages(str(pane.pane_id))
@@ -95,12 +143,13 @@ def test_every_page_fits_the_screen_with_readable_colours(
     for width, height in SCREENS:
         for scheme in SCHEMES:
             page = new_page(browser, width, height, scheme)
+            problems.extend(_public_pages(page, admin_hub, f"{width}px {scheme}", width))
             page.goto(f"{admin_hub.url}/admin/login/")
-            problems.extend(_misfits(page, f"login at {width}px {scheme}", width))
-            screenshot(page, f"login-{width}-{scheme}")
+            problems.extend(_misfits(page, f"admin login at {width}px {scheme}", width))
+            screenshot(page, f"admin-login-{width}-{scheme}")
             log_in(page, admin_hub)
             for name, path in pages.items():
-                page.goto(admin_hub.url + path)
+                assert page.goto(admin_hub.url + path).ok, f"{name} at {width}px {scheme}: not answered"
                 problems.extend(_misfits(page, f"{name} at {width}px {scheme}", width))
                 screenshot(page, f"{name}-{width}-{scheme}")
             page.context.close()

@@ -9,6 +9,7 @@ import pytest
 
 from tests.auth.oauth_client import OAuthClient, form_fields
 from tests.fixtures.browser import new_page, screenshot
+from tests.support import axe
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,15 +83,21 @@ def test_the_login_page_names_the_app_that_asks(client: OAuthClient) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("width", "scheme"), [(390, "dark"), (1440, "light")])
+@pytest.mark.parametrize(
+    ("width", "scheme"), [(390, "dark"), (390, "light"), (1440, "light"), (1440, "dark")]
+)
 def test_the_consent_page_reads_well_on_a_phone_and_in_dark_mode(
     browser, client: OAuthClient, width: int, scheme: str
 ) -> None:
+    """Both pages of a connection (login, consent) at both widths and in both schemes: nothing axe-core
+    calls serious or critical (the dark Allow and Continue buttons were 3.7:1)."""
     page = new_page(browser, width=width, height=844, color_scheme=scheme)
     page.goto(client.hub.url + client.authorization_request().url)
+    assert axe.violations(page) == []
     page.click("button.primary")  # Continue with GitHub: the fake GitHub sends us straight back
     page.wait_for_selector("#authorizationForm")
     screenshot(page, f"consent-{width}-{scheme}")
+    assert axe.violations(page) == []
 
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     assert (background == "rgb(13, 17, 23)") == (scheme == "dark"), background
@@ -100,6 +107,26 @@ def test_the_consent_page_reads_well_on_a_phone_and_in_dark_mode(
     assert style == ["6px", "44px"]
     text, back = cancel.evaluate("b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
     assert contrast(text, back) >= 4.5
+
+
+@pytest.mark.browser
+def test_the_consent_page_names_the_person_as_github_does(browser, client: OAuthClient) -> None:
+    """A local account already had the GitHub login's name, so the GitHub login got a made-up username
+    ("octocat4091…"): the consent and start pages still name the person as they know themselves."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("octocat", password="a local account of the same name")
+    page = new_page(browser, width=390, height=844)
+    page.goto(client.hub.url + client.authorization_request().url)
+    page.click("button.primary")
+    page.wait_for_selector("#authorizationForm")
+
+    made_up = get_user_model().objects.get(allow_list_entry__github_login="octocat").username
+    assert made_up != "octocat"
+    assert page.locator("#acts-as").inner_text() == "@octocat on GitHub"
+    assert made_up not in page.locator("main").inner_text()
+    page.goto(client.hub.url + "/")
+    assert "Logged in as @octocat on GitHub." in page.locator("main").inner_text()
 
 
 def contrast(foreground: str, background: str) -> float:

@@ -25,7 +25,7 @@ from oauth2_provider.views.dynamic_client_registration import (
 from social_core.exceptions import AuthException, AuthPolicyError
 from social_django import views as social_views
 
-from . import paths, ratelimit
+from . import paths, ratelimit, setup
 from .models import AllowedGitHubUser
 from .registration import SUPPORTED_GRANT_TYPES, RegistrationError, clean_client_metadata
 
@@ -292,4 +292,13 @@ def complete(request: HttpRequest, backend: str) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", {"mcp_url": settings.MCP_RESOURCE_URL})
+    """The URL to paste into Claude; and, to staff or while the hub has no owner yet (a first run),
+    what it still lacks."""
+    owner = setup.has_owner()
+    staff = bool(request.user.is_active and request.user.is_staff)
+    context = {
+        "mcp_url": settings.MCP_RESOURCE_URL,
+        "has_owner": owner,
+        "gaps": setup.gaps() if staff or not owner else [],
+    }
+    return render(request, "accounts/home.html", context)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
@@ -17,6 +18,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 
 from abuse.models import Offender, RefusalDay, Report
 from bridge.models import ToolCall
+from tmuxhub.accounts import setup
 from tmuxhub.accounts.models import AllowedGitHubUser
 from tmuxhub.humanize import client_names
 
@@ -145,5 +147,7 @@ def index(request: HttpRequest) -> TemplateResponse:
         "title": "Dashboard",
         "app_list": admin.site.get_app_list(request),
         **dashboard_context(),
+        "gaps": setup.gaps(),
+        "mcp_url": settings.MCP_RESOURCE_URL,
     }
     return TemplateResponse(request, "admin/dashboard/index.html", context)

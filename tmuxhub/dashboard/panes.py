@@ -14,6 +14,7 @@ from django.http import HttpRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 from pydantic import TypeAdapter, ValidationError
@@ -128,7 +129,9 @@ def pane_capture(request: HttpRequest) -> JsonResponse:
     if not 1 <= lines <= limit:
         return JsonResponse({"error": f"lines must be a whole number from 1 to {limit}"}, status=400)
     view = _pane_view(target, lines)
-    body: dict[str, Any] = {"target": target, "panes_html": _pane_list_html(request, view)}
+    # The hub's clock in its time zone, like the page's first "as of" ({% now "H:i:s T" %}).
+    at = timezone.localtime().strftime("%H:%M:%S %Z")
+    body: dict[str, Any] = {"target": target, "at": at, "panes_html": _pane_list_html(request, view)}
     if view.shown is None:
         return JsonResponse({**body, "error": view.error, "closed": bool(view.target)}, status=404)
     body.update(digest=view.digest, one_screen=view.one_screen)
