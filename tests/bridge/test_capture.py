@@ -12,24 +12,7 @@ def print_lines(pane, count: int) -> None:
     wait_until(lambda: f"line{count}\n$" in pane_text(pane))
 
 
-async def test_it_returns_exactly_the_last_n_lines(hub, mcp_token, shell_pane):
-    print_lines(shell_pane, 80)
-
-    async with mcp_session(hub, mcp_token) as session:
-        out = await call(session, "capture_pane", pane=shell_pane.pane_id, lines=5)
-
-    assert out["text"].splitlines() == ["line77", "line78", "line79", "line80", "$"]
-    assert not out["truncated"]
-
-
-async def test_it_reads_history_beyond_the_screen(hub, mcp_token, shell_pane):
-    print_lines(shell_pane, 100)
-
-    async with mcp_session(hub, mcp_token) as session:
-        out = await call(session, "capture_pane", pane="work:0.0", lines=90)
-
-    assert len(out["text"].splitlines()) == 90
-    assert out["text"].splitlines()[0] == "line12"
+# Exactly the last N lines, history beyond the screen, targets by name: tests/bridge/test_tmux_service.py.
 
 
 async def test_it_strips_colours_unless_asked(hub, mcp_token, shell_pane):

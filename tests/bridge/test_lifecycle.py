@@ -79,16 +79,6 @@ async def test_kill_refuses_the_pane_the_hub_runs_in(hub_in_a_pane):
     assert own.pane_id in own.cmd("display", "-p", "#{pane_id}").stdout
 
 
-async def test_listing_without_a_tmux_server_is_empty_not_an_error(hub, mcp_token, tmux):
-    async with mcp_session(hub, mcp_token) as session:
-        sessions = await call(session, "tmux_list_sessions")
-        panes = await call(session, "list_panes")
-        capture = await call_error(session, "capture_pane", {"pane": "%0"})
-
-    assert sessions == {"sessions": []} and panes == {"panes": []}
-    assert "create_session" in capture
-
-
 async def test_a_session_can_be_created_right_after_the_last_one_is_killed(
     destructive_hub, destructive_token, tmux
 ):
