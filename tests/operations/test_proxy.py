@@ -1,8 +1,8 @@
-"""tmuxhub behind a real nginx, configured with the README's `server` block.
+"""tmuxhub behind a real nginx and a real Caddy, configured with the README's blocks.
 
-nginx runs as an instance of the test's own (its own prefix and config, a loopback port, as `nobody`
-when the tests run as root); the block's read timeout is cut to 3 s so that a 6 s call stands for a
-75 s one behind nginx's default 60 s. The client connects from 127.0.0.2 and forges X-Forwarded-For.
+Each runs as an instance of the test's own (its own folder and config, a loopback port, as `nobody`
+when the tests run as root); nginx's read timeout is cut to 3 s so that a 6 s call stands for a 75 s
+one behind nginx's default 60 s. The client connects from 127.0.0.2 and forges X-Forwarded-For.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +34,44 @@ READ_TIMEOUT = 3
 CALL_SECONDS = 6
 
 
+def readme_block(language: str) -> str:
+    """The README's ```language block (the settings it tells operators to use)."""
+    block = re.search(rf"```{language}\n(.*?)```", (BASE_DIR / "README.md").read_text(), re.S)
+    assert block, f"README.md has no {language} block"
+    return block.group(1)
+
+
 def readme_nginx_block(upstream: str, port: int) -> str:
     """The README's nginx `server` block, on plain http at 127.0.0.1:`port`, read timeout cut."""
-    readme = (BASE_DIR / "README.md").read_text()
-    block = re.search(r"```nginx\n(.*?)```", readme, re.S)
-    assert block, "README.md has no nginx block"
-    lines = [line for line in block.group(1).splitlines() if "ssl" not in line]
+    lines = [line for line in readme_block("nginx").splitlines() if "ssl" not in line]
     text = "\n".join(lines).replace("server {", f"server {{\n    listen 127.0.0.1:{port};", 1)
     text = text.replace("http://127.0.0.1:8000", upstream)
     assert "proxy_read_timeout 660s;" in text
     return text.replace("proxy_read_timeout 660s;", f"proxy_read_timeout {READ_TIMEOUT}s;")
 
 
+def unprivileged(argv: list[str], prefix: Path) -> list[str]:
+    """`argv` as nobody when the tests run as root, `prefix` (its own folder) handed to it."""
+    if os.geteuid() != 0:
+        return argv
+    nobody = pwd.getpwnam("nobody")
+    for folder, folders, files in os.walk(prefix):
+        for path in (folder, *(os.path.join(folder, name) for name in (*folders, *files))):
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+    return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", *argv]
+
+
+def installed(name: str) -> str:
+    binary = shutil.which(name) or f"/usr/sbin/{name}"
+    if not os.path.exists(binary):
+        pytest.fail(f"{name} is not installed: apt-get install {name} (scripts/ensure-system test does it)")
+    return binary
+
+
 @contextmanager
 def nginx(upstream: str, port: int) -> Iterator[Path]:
     """A running nginx with the README's block in front of `upstream`; its access log."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not os.path.exists(binary):
-        pytest.fail("nginx is not installed: apt-get install nginx (scripts/ensure-system test does it)")
+    binary = installed("nginx")
     prefix = Path(tempfile.mkdtemp(prefix="tmuxhub-nginx-"))
     temp = "\n".join(
         f"    {kind}_temp_path {prefix}/{kind};"
@@ -63,16 +83,35 @@ def nginx(upstream: str, port: int) -> Iterator[Path]:
         f"http {{\n    access_log {prefix}/access.log;\n{temp}\n{readme_nginx_block(upstream, port)}\n}}\n"
     )
     argv = [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", str(prefix / "error.log")]
-    argv += ["-g", "daemon off;"]
-    if os.geteuid() == 0:  # an unprivileged instance: as nobody, in a folder of its own
-        nobody = pwd.getpwnam("nobody")
-        for path in (prefix, *prefix.iterdir()):
-            os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        argv = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups", *argv]
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, process, "nginx", prefix / "error.log", timeout=30)
+    with running(unprivileged([*argv, "-g", "daemon off;"], prefix), port, prefix, "nginx"):
         yield prefix / "access.log"
+
+
+@contextmanager
+def caddy(upstream: str, port: int) -> Iterator[Path]:
+    """A running Caddy with the README's site block (on plain http at `port`) in front of `upstream`."""
+    binary = installed("caddy")
+    prefix = Path(tempfile.mkdtemp(prefix="tmuxhub-caddy-"))
+    site = readme_block("caddyfile").replace("tmux.example.com {", f"http://127.0.0.1:{port} {{", 1)
+    site = site.replace("127.0.0.1:8000", upstream.removeprefix("http://"))
+    # No admin endpoint, no certificates: a test instance with nothing but the README's site.
+    (prefix / "Caddyfile").write_text(f"{{\n    admin off\n    auto_https off\n}}\n{site}")
+    argv = [binary, "run", "--config", str(prefix / "Caddyfile"), "--adapter", "caddyfile"]
+    env = {**os.environ, "HOME": str(prefix), "XDG_DATA_HOME": str(prefix), "XDG_CONFIG_HOME": str(prefix)}
+    with running(unprivileged(argv, prefix), port, prefix, "caddy", env):
+        yield prefix / "caddy.log"
+
+
+@contextmanager
+def running(
+    argv: list[str], port: int, prefix: Path, what: str, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    log = prefix / f"{what}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, env=env)
+    try:
+        wait_for_port(port, process, what, log, timeout=30)
+        yield
     finally:
         stop(process)
         shutil.rmtree(prefix, ignore_errors=True)
@@ -100,8 +139,10 @@ async def session_from(address: str, url: str, token: str) -> Any:
 
 
 @contextmanager
-def hub_behind_nginx(tmux_socket: str, keepalive: str) -> Iterator[tuple[Hub, str, Path]]:
-    """A hub that trusts the loopback proxy, and nginx in front of it: (hub, nginx URL, nginx log)."""
+def hub_behind(
+    proxy: Callable[[str, int], AbstractContextManager[Path]], tmux_socket: str, keepalive: str = "1"
+) -> Iterator[tuple[Hub, str, Path]]:
+    """A hub that trusts the loopback proxy, and the proxy in front of it: (hub, proxy URL, its log)."""
     from tests.support.hub import free_port
 
     port = free_port()
@@ -111,7 +152,7 @@ def hub_behind_nginx(tmux_socket: str, keepalive: str) -> Iterator[tuple[Hub, st
         "TMUXHUB_TRUSTED_PROXIES": "127.0.0.1",
         "TMUXHUB_MCP_KEEPALIVE_SECONDS": keepalive,
     }
-    with start_hub(tmux_socket, extra_env=env) as hub, nginx(hub.url, port) as access_log:
+    with start_hub(tmux_socket, extra_env=env) as hub, proxy(hub.url, port) as access_log:
         yield hub, url, access_log
 
 
@@ -126,16 +167,19 @@ def long_wait(url: str, token: str, pane: str) -> Any:
     return anyio.run(run)
 
 
-def test_a_long_call_answers_through_nginx_and_the_log_names_the_client_not_the_proxy(
-    make_user: Callable[..., Any], make_pane: Callable[..., libtmux.Pane], tmux_socket: str
+@pytest.mark.parametrize("proxy", [nginx, caddy], ids=["nginx", "caddy"])
+def test_a_long_call_answers_through_the_proxy_and_the_log_names_the_client_not_the_proxy(
+    proxy: Callable[[str, int], AbstractContextManager[Path]],
+    make_user: Callable[..., Any],
+    make_pane: Callable[..., libtmux.Pane],
+    tmux_socket: str,
 ) -> None:
     pane = make_pane("cat")
-    with hub_behind_nginx(tmux_socket, keepalive="1") as (hub, url, nginx_log):
+    with hub_behind(proxy, tmux_socket) as (hub, url, _):
         token = mint_token(make_user(), f"{url}/mcp")
         result = long_wait(url, token, str(pane.pane_id))
         assert not result.is_error, result.content
         assert structured(result)["timed_out"] is True  # it ran its whole 6 s, past nginx's 3 s
-        assert " 504 " not in nginx_log.read_text()
         calls = [line for line in hub.log().splitlines() if '"POST /mcp HTTP/1.1" 200' in line]
         assert calls and all(f" tmuxhub.access: {CLIENT_ADDRESS} - " in line for line in calls), hub.log()
         assert FORGED not in hub.log()
@@ -147,7 +191,7 @@ def test_without_the_keep_alive_nginx_cuts_the_same_call_with_a_504(
     make_user: Callable[..., Any], make_pane: Callable[..., libtmux.Pane], tmux_socket: str
 ) -> None:
     pane = make_pane("cat")
-    with hub_behind_nginx(tmux_socket, keepalive="0") as (_, url, nginx_log):
+    with hub_behind(nginx, tmux_socket, keepalive="0") as (_, url, nginx_log):
         token = mint_token(make_user(), f"{url}/mcp")
         # The SDK raises a group of its own; nginx's log says what happened.
         with pytest.raises(BaseException):  # noqa: B017, PT011
