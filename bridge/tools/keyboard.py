@@ -9,7 +9,7 @@ from django.conf import settings
 from mcp.types import CallToolResult
 from pydantic import AfterValidator, Field
 
-from bridge import shell_markers, steering, tmux
+from bridge import claude_hooks, shell_markers, steering, tmux
 from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 from bridge.results import terminal_result
@@ -46,11 +46,13 @@ async def tmux_send_prompt(
     the prompt shows up as a turn; elsewhere it checks the text left the input line.
     """
     _refuse_control(text, "send keys like Escape or C-c with send_keys")
-    async with steering.pane_lock(pane):
+    async with steering.pane_lock(pane) as pane_id:
         screen = await steering.inspect(pane)
         steering.refuse_unknown(screen, pane)
         if screen.claude_code and enter:
-            sent, cleared = await steering.submit(pane, text, mode, replace_draft)
+            # Text reaches Claude Code's UserPromptSubmit hook, when the hub's hooks are installed.
+            turn = claude_hooks.Turn(pane_id, steering.prepare(text, mode)[0]) if mode == "text" else None
+            sent, cleared = await steering.submit(pane, text, mode, replace_draft, turn)
             detail = sent.detail
             if cleared:
                 detail = f"cleared the unsent draft {cleared[:200]!r} first (Ctrl+Y brings it back); {detail}"
