@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tmuxhub.humanize import ago, count
+from tmuxhub.humanize import ago, count, when
 from tmuxhub.netkey import rate_key
 
 from . import knowngood
@@ -119,7 +119,7 @@ class OffenderAdmin(admin.ModelAdmin[Offender]):
 
     @admin.display(description="last seen", ordering="last_seen")
     def last_seen_ago(self, obj: Offender) -> str:
-        return format_html('<span title="{}">{}</span>', obj.last_seen.isoformat(), ago(obj.last_seen))
+        return format_html('<span title="{}">{}</span>', when(obj.last_seen), ago(obj.last_seen))
 
     def response_action(
         self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any

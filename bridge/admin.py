@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from oauth2_provider.models import get_application_model
 
-from tmuxhub.humanize import ago, client_names, duration_ms
+from tmuxhub.humanize import ago, client_names, duration_ms, when
 
 from . import audit
 from .models import ToolCall
@@ -85,7 +85,7 @@ class ToolCallAdmin(admin.ModelAdmin[ToolCall]):
 
     @admin.display(description="when", ordering="created_at")
     def when(self, call: ToolCall) -> str:
-        return format_html('<span title="{}">{}</span>', call.created_at.isoformat(), ago(call.created_at))
+        return format_html('<span title="{}">{}</span>', when(call.created_at), ago(call.created_at))
 
     @admin.display(description="client", ordering="client_name")
     def client(self, call: ToolCall) -> str:

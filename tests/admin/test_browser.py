@@ -44,6 +44,12 @@ LOCK = {"failure_limit": 5, "cooloff_timedelta": timedelta(minutes=15)}
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def browser(shared_browser: Any) -> Any:
+    """One Chromium for the whole module (this module holds no anyio test)."""
+    return shared_browser
+
+
 def _eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
     deadline = time.monotonic() + timeout
     while not (result := check()):

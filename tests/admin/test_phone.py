@@ -244,6 +244,8 @@ def test_numbers_and_times_read_one_way(
 
     page.goto(f"{admin_hub.url}/admin/abuse/offender/?status__exact=all")
     assert page.locator(".field-hit_count").first.inner_text() == "1,234,567"
+    last_seen = page.locator(".field-last_seen_ago span").first.get_attribute("title")
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC", last_seen or ""), last_seen
     page.goto(f"{admin_hub.url}/admin/abuse/offender/{offender.pk}/change/")
     refused = page.locator("#review-refused").inner_text()
     moment = r"\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC"
