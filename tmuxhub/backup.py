@@ -21,6 +21,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,14 +87,27 @@ def make(folder: Path | None = None, timeout: float = 600) -> Backup:
 def _copy_sqlite(source: Path, target: Path, timeout: float) -> Path:
     if not source.is_file():
         raise BackupError(f"no SQLite database at {source}: is TMUXHUB_DATA_DIR the hub's data folder?")
+    deadline = time.monotonic() + timeout
+
+    def within_time(_status: int, remaining: int, total: int) -> None:
+        if time.monotonic() > deadline:
+            raise BackupError(
+                f"the SQLite copy did not finish within {timeout:.0f} s ({total - remaining} of {total} "
+                "pages): run again with a larger --timeout"
+            )
+
     # Read-only: a backup never writes to the hub's database.
-    with (
-        sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=timeout) as src,
-        sqlite3.connect(target) as dst,
-    ):
-        src.backup(dst, pages=SQLITE_PAGES_PER_STEP)
-        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-        check = dst.execute("PRAGMA integrity_check").fetchone()
+    try:
+        with (
+            sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=timeout) as src,
+            sqlite3.connect(target) as dst,
+        ):
+            src.backup(dst, pages=SQLITE_PAGES_PER_STEP, progress=within_time)
+            dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+            check = dst.execute("PRAGMA integrity_check").fetchone()
+    except BackupError:
+        target.unlink(missing_ok=True)  # no partial copy that could be taken for a backup
+        raise
     if check != ("ok",):
         raise BackupError(f"the copy of {source} failed SQLite's integrity check: {check}")
     return target

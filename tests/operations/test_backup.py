@@ -95,3 +95,14 @@ def test_a_backup_of_a_running_hub_restores_every_row_and_the_secret_key(tmp_pat
         assert check.returncode == 0, check.stdout + check.stderr  # the restored schema is complete
     else:
         assert restore_postgres(output / "tmuxhub.pgdump") == checksums(tokens)
+
+
+def test_a_backup_that_runs_out_of_time_says_so_and_leaves_no_copy(tmp_path: Path) -> None:
+    get_user_model().objects.create(username="octocat")
+    output = tmp_path / "backup"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = run_tmuxhub(env, "backup", "--output", str(output), "--timeout", "0")
+    assert done.returncode == 1
+    assert "run again with a larger --timeout" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not any(path.name.startswith("tmuxhub.") for path in output.iterdir())
