@@ -62,13 +62,18 @@ class ControlModeTimeout(ControlModeUnavailable):
     """tmux did not answer in time; a subprocess would most likely hang too."""
 
 
+class CannotSend(ControlModeUnavailable):
+    """The command cannot be written as one control-mode line (an argument tmux's command parser
+    would split or expand, or a line too long): a subprocess passes it as plain arguments instead."""
+
+
 class TmuxCommandError(Exception):
     """tmux ran the command and refused it (`%error`); the message is tmux's own."""
 
 
 def quote(arg: str) -> str:
     if _UNQUOTABLE.search(arg):
-        raise ValueError(f"argument {arg!r} cannot be sent over tmux control mode")
+        raise CannotSend(f"argument {arg!r} cannot be sent over tmux control mode")
     return f"'{arg}'"
 
 
@@ -360,10 +365,10 @@ class ControlClient:
 
     def _line(self, args: Sequence[str]) -> bytes:
         if not args:
-            raise ValueError("no tmux command given")
+            raise CannotSend("no tmux command given")
         line = (" ".join(quote(arg) for arg in args) + "\n").encode()
         if len(line) > MAX_LINE:
-            raise ValueError(f"a command longer than {MAX_LINE} bytes cannot be sent over tmux control mode")
+            raise CannotSend(f"a command longer than {MAX_LINE} bytes cannot be sent over tmux control mode")
         return line
 
     def is_connected(self) -> bool:

@@ -131,7 +131,7 @@ async def read(*args: str) -> str:
         raise BridgeError(_explain(str(exc))) from exc
     except control_mode.ControlModeTimeout as exc:
         raise BridgeError(f"{exc}; the tmux server may be stuck, try again") from exc
-    except (control_mode.ControlModeUnavailable, ValueError):
+    except control_mode.ControlModeUnavailable:  # CannotSend included: a subprocess takes any argument
         return await run(*args)
 
 

@@ -14,6 +14,7 @@ import libtmux
 import pytest
 
 from bridge.control_mode import (
+    CannotSend,
     ControlClient,
     ControlModeTimeout,
     ControlModeUnavailable,
@@ -126,13 +127,13 @@ def test_it_reports_what_tmux_refuses(tmux: libtmux.Server, client: ControlClien
 
 
 def test_it_refuses_what_it_cannot_quote_instead_of_sending_it(client: ControlClient) -> None:
-    with pytest.raises(ValueError, match="cannot be sent"):
+    with pytest.raises(CannotSend, match="cannot be sent"):
         client.capture_pane("it's", 10)
-    with pytest.raises(ValueError, match="cannot be sent"):
+    with pytest.raises(CannotSend, match="cannot be sent"):
         client.capture_pane("a\nkill-server", 10)
     with pytest.raises(ValueError, match="lines must be"):
         client.capture_pane("%1", 0)
-    with pytest.raises(ValueError, match="longer than"):
+    with pytest.raises(CannotSend, match="longer than"):
         client.capture_pane("x" * 2000, 10)
 
 
