@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
-from types import FrameType
 from typing import Any
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -91,25 +90,3 @@ def drop_untrusted_forwarding(scope: dict[str, Any], proxies: Sequence[Network])
     if not any(name in FORWARDING_HEADERS for name, _ in headers):
         return scope
     return {**scope, "headers": [(name, value) for name, value in headers if name not in FORWARDING_HEADERS]}
-
-
-SERVER_REWRITES_CLIENT = (
-    "uvicorn is rewriting the client address and scheme from X-Forwarded-For/-Proto (its default "
-    "--proxy-headers): any local tunnel could then claim any address. tmuxhub decides the client "
-    "itself (TMUXHUB_TRUSTED_PROXIES): start uvicorn with --no-proxy-headers, as `tmuxhub serve` does."
-)
-
-
-def server_rewrites_client(frame: FrameType | None, depth: int = 12) -> bool:
-    """True when the ASGI server wrapped the app in its own proxy-header handling (uvicorn's
-    `ProxyHeadersMiddleware`, on unless `--no-proxy-headers`): `frame` is the app's own, and the
-    server's middleware, which calls it, is one of the frames awaiting it."""
-    try:
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-    except ImportError:  # another ASGI server: none of them rewrites the client by default
-        return False
-    while frame is not None and depth > 0:
-        if isinstance(frame.f_locals.get("self"), ProxyHeadersMiddleware):
-            return True
-        frame, depth = frame.f_back, depth - 1
-    return False

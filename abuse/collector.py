@@ -3,7 +3,8 @@
 A flood must not cost one SQL transaction per hit: the middleware calls `record()` (a dict update),
 and a background task flushes every `ABUSE_FLUSH_SECONDS` with a handful of statements per batch.
 Counts are exact; request samples are bounded per flush and per offender. A failed flush keeps its
-batch for the next one, and the ASGI lifespan shutdown flushes what is left.
+batch for the next one. The hub's lifespan starts the flusher (`start()`) and, at shutdown, flushes
+what is left (`close()`).
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ class Collector:
             tally.samples.append(Sample(now, method[:16], path[:512], user_agent[:256], reason))
         if len(self.pending) >= settings.ABUSE_MAX_BUFFERED_IPS:
             self._wake.set()
-        self.start()
 
     def start(self) -> None:
-        if not self._closing and (self._task is None or self._task.done()):
+        """Start flushing every ABUSE_FLUSH_SECONDS (once, at the hub's start)."""
+        if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:

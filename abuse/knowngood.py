@@ -3,7 +3,8 @@
 Anyone can make a browser or a shared egress address (Claude's connector traffic comes from
 Anthropic's) hit an exploit path or send a junk token, so evidence against such an address proves
 nothing. The rate limiter notes each trusted request's rate key here (a dict lookup on the request
-path; the write happens in the background, at most once per key per `REFRESH_SECONDS`). It then
+path; the recorder's writer, which the hub's lifespan starts and stops, writes it in the background,
+at most once per key per `REFRESH_SECONDS`). It then
 never bans nor strikes a known-good address (`policy.plan`; other processes learn it from the
 database within `ABUSE_ALLOWLIST_REFRESH_SECONDS`), and the pipeline asks before staging or reporting:
 
@@ -45,6 +46,8 @@ class KnownGoodRecorder:
         self.noted: dict[str, float] = {}  # rate key -> when last queued (monotonic)
         self.pending: set[str] = set()
         self._task: asyncio.Task[None] | None = None
+        self._noted = asyncio.Event()
+        self._closing = False
 
     def __contains__(self, key: str) -> bool:
         """Seen with trusted credentials by this process lately (before the database says so)."""
@@ -60,8 +63,18 @@ class KnownGoodRecorder:
             self.noted.clear()
         self.noted[key] = now
         self.pending.add(key)
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self.flush())
+        self._noted.set()
+
+    def start(self) -> None:
+        """Start writing what is noted (once, at the hub's start)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while not self._closing:
+            await self._noted.wait()
+            self._noted.clear()
+            await self.flush()
 
     async def flush(self) -> None:
         while self.pending:
@@ -75,6 +88,8 @@ class KnownGoodRecorder:
                 return
 
     async def close(self) -> None:
+        self._closing = True
+        self._noted.set()
         if self._task is not None:
             await self._task
         await self.flush()

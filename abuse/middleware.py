@@ -6,20 +6,21 @@ one Redis round trip, none for a refusal this process already knows; it also rea
 token's cache entry for `/mcp`'s own check), then either the app or a 429:
 an HTML page for a browser, JSON for an API client, with `Retry-After` either way. Refused and
 ban-triggering requests are counted for the abuse review (`collector.py`); trusted ones never are,
-and their address is noted as known good (`knowngood.py`).
+and their address is noted as known good (`knowngood.py`). Their background writers and the Redis
+connection are this middleware's part of the hub's lifespan (`running()`).
 
-It refuses to run behind a server that rewrites the client address itself (uvicorn without
-`--no-proxy-headers`): the lifespan startup fails, or (lifespan off) every request gets 500.
+Who the client is comes from the socket peer and `TMUXHUB_TRUSTED_PROXIES` alone (`clientip.py`):
+`tmuxhub serve` runs uvicorn with its own proxy-header rewriting off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
-import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,13 +28,7 @@ from django.conf import settings
 from tmuxhub.netkey import rate_key
 
 from .categories import Reason
-from .clientip import (
-    SERVER_REWRITES_CLIENT,
-    client_ip,
-    drop_untrusted_forwarding,
-    parse_networks,
-    server_rewrites_client,
-)
+from .clientip import client_ip, drop_untrusted_forwarding, parse_networks
 from .collector import Collector, run_in_db_thread
 from .credentials import Credentials, TokenEntry, VerifyToken
 from .knowngood import KnownGoodRecorder, recent_networks
@@ -66,30 +61,25 @@ class RateLimitMiddleware:
         self.limiter = Limiter(settings.REDIS_URL, settings.ABUSE_LOCAL_CACHE_SECONDS)
         self.credentials = Credentials(verify_token)
         self.known_good = KnownGoodRecorder()
-        self.collector: Collector | None = None
+        self.collector = Collector()
         self.static_prefix = settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"
         self.allowlist: frozenset[str] = frozenset()
         self.known_good_networks: frozenset[str] = frozenset()  # from the database, with the allow-list
         self.allowlist_checked = 0.0
-        self.server_rewrites: bool | None = None  # checked on the first lifespan or HTTP call
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Write counted hits and known-good addresses while the hub runs, and the rest at its stop."""
+        self.collector.start()
+        self.known_good.start()
+        try:
+            yield
+        finally:
+            await self.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.server_rewrites is None and scope["type"] in ("lifespan", "http"):
-            self.server_rewrites = server_rewrites_client(sys._getframe())
-            if self.server_rewrites:
-                log.error(SERVER_REWRITES_CLIENT)
-        if scope["type"] == "lifespan":
-            if self.server_rewrites:
-                await _refuse_startup(receive, send)
-                return
-            await self.app(scope, self._watch_lifespan(receive), send)
-            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        if self.server_rewrites:
-            # Started with lifespan off: no request may be judged by an address anyone could claim.
-            await _answer_json(send, 500, {"error": "misconfigured", "detail": SERVER_REWRITES_CLIENT})
             return
         ip = client_ip(scope, self.proxies)
         if ip is None:
@@ -151,19 +141,9 @@ class RateLimitMiddleware:
         if verdict.record:
             self._record(scope, ip, verdict.record, refused=False)
 
-    def _watch_lifespan(self, receive: Receive) -> Receive:
-        async def watched() -> dict[str, Any]:
-            message = await receive()
-            if message["type"] == "lifespan.shutdown":
-                await self.close()
-            return message
-
-        return watched
-
     async def close(self) -> None:
-        """Write every counted hit and known-good address; called on lifespan shutdown (and by tests)."""
-        if self.collector is not None:
-            await self.collector.close()
+        """Write every counted hit and known-good address, and close the Redis connection."""
+        await self.collector.close()
         await self.known_good.close()
         await self.limiter.close()
 
@@ -178,8 +158,6 @@ class RateLimitMiddleware:
             log.exception("rate limiter: could not read the allow-list; keeping the previous one")
 
     def _record(self, scope: Scope, ip: str, reason: str, refused: bool) -> None:
-        if self.collector is None:
-            self.collector = Collector()
         headers = dict(scope.get("headers", ()))
         self.collector.record(
             ip,
@@ -212,12 +190,6 @@ async def _call_watching_status(app: Any, scope: Scope, receive: Receive, send: 
 
     await app(scope, receive, watched_send)
     return status[0] if status else 0
-
-
-async def _refuse_startup(receive: Receive, send: Send) -> None:
-    message = await receive()
-    if message["type"] == "lifespan.startup":
-        await send({"type": "lifespan.startup.failed", "message": SERVER_REWRITES_CLIENT})
 
 
 PAGE_429 = """<!doctype html>

@@ -1,21 +1,24 @@
 """Writing the audit log without slowing calls down.
 
-`record()` queues what the row needs and returns at once; one writer task per process waits `LINGER`
-seconds, then makes the rows (argument digests included) and inserts whatever has queued in one
-statement, off the event loop: a busy hub writes a batch a few times a second instead of a
+`record()` queues what the row needs and returns at once; the process's writer task waits `LINGER`
+seconds after a row arrives, then makes the rows (argument digests included) and inserts whatever has
+queued in one statement, off the event loop: a busy hub writes a batch a few times a second instead of a
 transaction per call, and its event loop spends no time on the rows. A failed write (the database is
 down or its disk full) is retried with backoff for as long as it takes: the rows wait in memory, up to
 `TMUXHUB_AUDIT_BUFFER_ROWS`. Only a call recorded while that many wait is lost; the first write that
 succeeds afterwards adds a row saying how many were lost and when (`LOST_TOOL`), which the admin's
-audit log shows to staff. `flush()` (run at shutdown) waits for the queue to empty.
+audit log shows to staff. The hub's lifespan runs the writer (`running()`): it starts with the
+process, and at shutdown writes what is queued, waiting at most `TMUXHUB_AUDIT_FLUSH_SECONDS`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -98,7 +101,8 @@ class _Lost:
 
 _queue: list[_Call] = []
 _writing = 0  # rows of the batch being written: they count against the buffer too
-_writer: asyncio.Task[None] | None = None
+_arrived: asyncio.Event | None = None  # set by record(); the writer, while it runs, waits on it
+_stopping = False
 
 
 def digest(arguments: Any) -> str:
@@ -107,7 +111,6 @@ def digest(arguments: Any) -> str:
 
 
 def record(caller: Caller, tool: str, arguments: Any, error: str | None, duration_ms: float) -> None:
-    global _writer
     now = timezone.now()
     if len(_queue) + _writing >= settings.TMUXHUB_AUDIT_BUFFER_ROWS:
         _Lost.add(now)
@@ -118,8 +121,8 @@ def record(caller: Caller, tool: str, arguments: Any, error: str | None, duratio
         )
         return
     _queue.append(_Call(now, caller, tool, arguments, error, duration_ms))
-    if _writer is None or _writer.done():
-        _writer = asyncio.get_running_loop().create_task(_drain())
+    if _arrived is not None:
+        _arrived.set()
 
 
 def _insert(calls: list[_Call], gap: ToolCall | None = None) -> None:
@@ -140,42 +143,65 @@ def _insert(calls: list[_Call], gap: ToolCall | None = None) -> None:
 _write = sync_to_async(_insert, thread_sensitive=False)
 
 
-async def _drain() -> None:
-    global _writing
-    failures = 0
-    while _queue:
-        await asyncio.sleep(LINGER)
-        batch = _queue[:]
-        del _queue[: len(batch)]
-        lost, gap = _Lost.count, _Lost.row()
-        _writing = len(batch)
+@contextlib.asynccontextmanager
+async def running() -> AsyncIterator[None]:
+    """The audit log's part of the hub's lifespan: write rows while the hub runs; at its stop, write
+    what is still queued, waiting at most TMUXHUB_AUDIT_FLUSH_SECONDS (the database may be down)."""
+    global _arrived, _stopping
+    _arrived, _stopping = asyncio.Event(), False
+    writer = asyncio.get_running_loop().create_task(_write_until_stopped(_arrived))
+    if _queue:
+        _arrived.set()
+    try:
+        yield
+    finally:
+        _stopping = True
+        _arrived.set()
         try:
-            await _write(batch, gap)
-            _writing = failures = 0
-            if gap is not None:
-                _Lost.recorded(lost)
-                logger.error("audit log: %s", gap.error)
-        except Exception:
-            failures += 1
-            logger.warning(
-                "audit log: write of %d rows failed; they are kept and tried again", len(batch), exc_info=True
-            )
-            _queue[:0] = batch
-            _writing = 0
-            await asyncio.sleep(min(0.2 * 2**failures, settings.TMUXHUB_AUDIT_RETRY_MAX_SECONDS))
+            await asyncio.wait_for(asyncio.shield(writer), timeout=settings.TMUXHUB_AUDIT_FLUSH_SECONDS)
+        except TimeoutError:
+            writer.cancel()
+            logger.error("audit log: stopping with %d rows the database did not take", len(_queue))
+        _arrived = None
+
+
+async def _write_until_stopped(arrived: asyncio.Event) -> None:
+    failures = 0
+    while not (_stopping and not _queue):
+        await arrived.wait()
+        arrived.clear()
+        if not _stopping:
+            await asyncio.sleep(LINGER)
+        if _queue:
+            failures = await _write_queued(failures)
+            if _queue:
+                arrived.set()  # rows kept after a failure, or queued during the write
+
+
+async def _write_queued(failures: int) -> int:
+    """Write what has queued; the number of failed writes in a row, after this one."""
+    global _writing
+    batch = _queue[:]
+    del _queue[: len(batch)]
+    lost, gap = _Lost.count, _Lost.row()
+    _writing = len(batch)
+    try:
+        await _write(batch, gap)
+    except Exception:
+        logger.warning(
+            "audit log: write of %d rows failed; they are kept and tried again", len(batch), exc_info=True
+        )
+        _queue[:0] = batch
+        _writing = 0
+        await asyncio.sleep(min(0.2 * 2 ** (failures + 1), settings.TMUXHUB_AUDIT_RETRY_MAX_SECONDS))
+        return failures + 1
+    _writing = 0
+    if gap is not None:
+        _Lost.recorded(lost)
+        logger.error("audit log: %s", gap.error)
+    return 0
 
 
 def backlog() -> tuple[int, int]:
     """This process's rows waiting for the database, and calls not recorded since the last write."""
     return len(_queue), _Lost.count
-
-
-async def flush() -> None:
-    """Wait until every queued row is written (at shutdown), at most TMUXHUB_AUDIT_FLUSH_SECONDS: with
-    the database down, a stop must not wait for it."""
-    if _writer is None or _writer.done():
-        return
-    try:
-        await asyncio.wait_for(asyncio.shield(_writer), timeout=settings.TMUXHUB_AUDIT_FLUSH_SECONDS)
-    except TimeoutError:
-        logger.error("audit log: stopping with %d rows the database did not take", len(_queue))

@@ -4,16 +4,15 @@
 for the tools of that request (`current_caller()`), and uses its tier to hide and refuse tools.
 A caller's ceiling is the lower of the server's `TMUXHUB_SAFETY_TIER` and their allow-list tier,
 which the token verifier (`tmuxhub.accounts.verifier`) reads with the token: no query per call.
-`call_inner` lets a tool call others as the same caller (`call_read_tools_batch`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from django.conf import settings
 from mcp.server.auth.middleware.auth_context import get_access_token
@@ -31,8 +30,6 @@ class Caller:
 
 
 _caller: ContextVar[Caller | None] = ContextVar("tmuxhub_caller", default=None)
-ToolRunner = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
-_runner: ContextVar[ToolRunner | None] = ContextVar("tmuxhub_tool_runner", default=None)
 
 
 def current_caller() -> Caller:
@@ -44,22 +41,13 @@ def current_caller() -> Caller:
 
 
 @contextmanager
-def acting_as(caller: Caller, runner: ToolRunner | None = None) -> Iterator[Caller]:
-    """Run a tool call as `caller`; `runner` calls another tool as part of it (batches)."""
-    token, runner_token = _caller.set(caller), _runner.set(runner)
+def acting_as(caller: Caller) -> Iterator[Caller]:
+    """Run a tool call as `caller`."""
+    token = _caller.set(caller)
     try:
         yield caller
     finally:
-        _runner.reset(runner_token)
         _caller.reset(token)
-
-
-async def call_inner(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Call another tool as the current caller, through the server (tier, validation, audit row)."""
-    runner = _runner.get()
-    if runner is None:
-        raise BridgeError("this tool runs only inside an MCP call")
-    return await runner(name, arguments)
 
 
 def resolve_caller() -> Caller:

@@ -1,15 +1,15 @@
-"""The bridge's exceptions: `BridgeError` and the two tmux-server states callers tell apart.
+"""The bridge's exceptions: `BridgeError`, the two tmux-server states callers tell apart, and what
+control mode cannot carry.
 
-`BridgeError` is a `ToolError`, so whoever raises it (bridge tools, abuse tools) the MCP SDK turns it
-into an `isError` result with its message; `bridge.server.HubServer` only strips the SDK's prefix.
+They know nothing of MCP, so the tmux service layer and the admin do not depend on the SDK:
+`bridge.server.HubServer.call_tool` is the one place a `BridgeError` becomes a tool error (an
+`isError` result with its message).
 """
 
 from __future__ import annotations
 
-from mcp.server.mcpserver.exceptions import ToolError
 
-
-class BridgeError(ToolError):
+class BridgeError(Exception):
     """A failure the caller can act on; the message says what to do."""
 
 

@@ -2,7 +2,9 @@
 
 Tools live in the module of what they act on (`bridge/tools/*.py`, `abuse/tools.py`, ...) and are
 declared with `@hub_tool(...)`; `bridge.server` registers them all, hiding and refusing the ones above
-the caller's tier. The tier also sets the MCP annotations, so they cannot disagree.
+the caller's tier. The tier also sets the MCP annotations, so they cannot disagree, and whether
+`call_read_tools_batch` may run the tool: readonly tools may, unless they say `batchable=False`
+(a wait holds its caller for minutes).
 
     @hub_tool("readonly", title="List tmux sessions", idempotent=True)
     async def tmux_list_sessions() -> SessionList: ...
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from mcp.types import ToolAnnotations
 
@@ -28,10 +30,18 @@ class HubTool:
     name: str
     tier: Tier
     annotations: ToolAnnotations
+    batchable: bool
     meta: dict[str, Any] | None = None
 
 
 TOOLS: dict[str, HubTool] = {}
+
+
+@runtime_checkable
+class BatchRunner(Protocol):
+    """What runs one call of a batch: the server, which checks, audits and answers it like any call."""
+
+    async def call_batched(self, name: str, arguments: dict[str, Any], context: Any) -> dict[str, Any]: ...
 
 
 def allows(ceiling: str, tier: str) -> bool:
@@ -47,14 +57,18 @@ def hub_tool(
     open_world: bool = False,
     name: str | None = None,
     meta: dict[str, Any] | None = None,
+    batchable: bool | None = None,
 ) -> Callable[[F], F]:
     """Declare a tool. `open_world` is for tools that reach beyond tmux (SSH hosts, AbuseIPDB);
-    `meta` is the tool's `_meta` in tools/list (the terminal view's, `bridge.app_view`)."""
+    `meta` is the tool's `_meta` in tools/list (the terminal view's, `bridge.app_view`); `batchable`
+    defaults to the tier being readonly."""
 
     def declare(fn: F) -> F:
         tool_name = name or fn.__name__
         if tool_name in TOOLS:
             raise ValueError(f"tool {tool_name!r} is declared twice")
+        if batchable and tier != "readonly":
+            raise ValueError(f"tool {tool_name!r}: a batch runs readonly tools only")
         TOOLS[tool_name] = HubTool(
             fn=fn,
             name=tool_name,
@@ -69,6 +83,7 @@ def hub_tool(
                 open_world_hint=open_world,
             ),
             meta=meta,
+            batchable=tier == "readonly" if batchable is None else batchable,
         )
         return fn
 

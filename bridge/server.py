@@ -1,37 +1,27 @@
 """The MCP server: the tools of `bridge.registry` (the bridge's, `abuse`'s), over stateless Streamable HTTP.
 
 `HubServer` is where every tool call passes: it resolves the caller (`bridge.context`), hides and
-refuses tools above their tier, accepts real clients' argument quirks, turns errors into tool
-errors that say what to fix, and writes the audit log (one row per call, batched calls included).
+refuses tools above their tier, accepts real clients' argument quirks, turns the bridge's errors
+(`BridgeError`, which knows nothing of MCP) into tool errors that say what to fix, and writes the
+audit log (one row per call, batched calls, resource reads and prompts included).
 tools/list goes out without the schema noise pydantic adds (`lean`): it is paid in every conversation.
+The HTTP side (bearer check, JSON or SSE answers) is `bridge.endpoint`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
-from functools import partial
+from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from mcp.server.auth.settings import AuthSettings
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import Tool
 from pydantic import ValidationError
-from starlette.applications import Starlette
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tmuxhub.accounts.token_cache import CachedTokenVerifier
-
-from . import audit, resources
+from . import audit, resources, seams
 from .context import Caller, acting_as, resolve_caller
 from .exceptions import BridgeError
 from .registry import TOOLS, allows
@@ -44,12 +34,6 @@ answers its permission prompts. Other TUIs: tmux_send_prompt (check `verified`),
 capture_since. Shell commands: run_command. Keys like C-c: send_keys.
 Several reads in one call (each call is a round trip): call_read_tools_batch.
 """
-
-
-def _allowed_hosts() -> list[str]:
-    public = urlsplit(settings.TMUXHUB_PUBLIC_URL)
-    hosts = {public.netloc, public.hostname or ""}
-    return sorted(h for h in hosts if h)
 
 
 def _expects_structure(schema: dict[str, Any] | None) -> bool:
@@ -68,7 +52,7 @@ def unwrap_arguments(arguments: dict[str, Any], schema: dict[str, Any] | None) -
         if isinstance(wrapped, str):
             try:
                 wrapped = json.loads(wrapped)
-            except ValueError:
+            except (ValueError, RecursionError):  # deep nesting is a RecursionError, not a ValueError
                 raise BridgeError(
                     "'params' is not valid JSON; send the tool's arguments as an object"
                 ) from None
@@ -77,7 +61,8 @@ def unwrap_arguments(arguments: dict[str, Any], schema: dict[str, Any] | None) -
     unwrapped = dict(arguments)
     for name, value in arguments.items():
         if isinstance(value, str) and value[:1] in ("[", "{") and _expects_structure(properties.get(name)):
-            with contextlib.suppress(ValueError):  # if it is not JSON, validation says what is wrong
+            # If it is not JSON (or nests past the parser's depth), validation says what is wrong.
+            with contextlib.suppress(ValueError, RecursionError):
                 unwrapped[name] = json.loads(value)
     return unwrapped
 
@@ -132,7 +117,37 @@ def lean_output(schema: dict[str, Any] | None) -> dict[str, Any] | None:
     return drop_required(lean(schema)) if schema is not None else None
 
 
+# The deepest arguments a hub tool takes nest four levels (a batch of calls with their arguments);
+# deeper ones are refused before anything walks them recursively (validation, the audit digest).
+MAX_NESTING = 32
+
+
+def nests_deeper(value: Any, limit: int) -> bool:
+    """True when `value` holds lists or objects more than `limit` levels deep. A loop, not recursion:
+    a request body can nest thousands of levels, past Python's recursion limit."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children: Iterable[Any] = ()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        if children and depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _too_deep(tool: str) -> str:
+    return f"the arguments of {tool} nest more than {MAX_NESTING} levels deep; no tool takes that"
+
+
 class HubServer(resources.PromptChecks):
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._input_schemas: dict[str, dict[str, Any]] = {}
+
     async def list_tools(self) -> list[Tool]:
         caller = resolve_caller()
         return [
@@ -151,26 +166,48 @@ class HubServer(resources.PromptChecks):
         declared = TOOLS.get(name)
         return declared is not None and allows(caller.tier, declared.tier)
 
+    async def _input_schema(self, name: str) -> dict[str, Any] | None:
+        if not self._input_schemas:
+            self._input_schemas = {tool.name: tool.input_schema for tool in await super().list_tools()}
+        return self._input_schemas.get(name)
+
+    def _refusal(self, caller: Caller, name: str, arguments: dict[str, Any]) -> str | None:
+        if not self._permits(caller, name):
+            declared = TOOLS.get(name)
+            if declared is None:
+                return f"there is no tool {name!r}; tools/list shows the ones you may call"
+            return (
+                f"{name} needs the {declared.tier} tier and you are limited to {caller.tier}; "
+                "ask the hub's owner to raise your tier"
+            )
+        if nests_deeper(arguments, MAX_NESTING):
+            return _too_deep(name)
+        return None
+
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         caller = resolve_caller()
         started = time.perf_counter()
         error: str | None = None
         try:
-            if not self._permits(caller, name):
-                declared = TOOLS.get(name)
-                if declared is None:
-                    raise ToolError(f"there is no tool {name!r}; tools/list shows the ones you may call")
-                raise ToolError(
-                    f"{name} needs the {declared.tier} tier and you are limited to {caller.tier}; "
-                    "ask the hub's owner to raise your tier"
-                )
-            registered = self._tool_manager.get_tool(name)
-            arguments = unwrap_arguments(arguments, registered.parameters if registered else None)
-            with acting_as(caller, partial(self._call_inner, context=context)):
+            refusal = self._refusal(caller, name, arguments)
+            if refusal is not None:
+                raise ToolError(refusal)
+            arguments = unwrap_arguments(arguments, await self._input_schema(name))
+            if nests_deeper(arguments, MAX_NESTING):  # a JSON string argument, now parsed
+                raise ToolError(_too_deep(name))
+            with acting_as(caller):
                 return await super().call_tool(name, arguments, context)
         except UnexpectedToolError as exc:
+            # The one place a bridge error becomes an MCP tool error: the SDK wraps whatever a tool
+            # raises that is not its own ToolError as "unexpected" (and logs its traceback).
+            if not isinstance(exc.__cause__, BridgeError):
+                error = str(exc)
+                raise
+            error = str(exc.__cause__)
+            raise ToolError(error) from exc.__cause__
+        except BridgeError as exc:  # from unwrap_arguments, before the tool ran
             error = str(exc)
-            raise
+            raise ToolError(error) from exc
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, ValidationError):
@@ -185,118 +222,58 @@ class HubServer(resources.PromptChecks):
         finally:
             audit.record(caller, name, arguments, error, (time.perf_counter() - started) * 1000)
 
-    async def _call_inner(self, name: str, arguments: dict[str, Any], context: Any) -> dict[str, Any]:
-        """One call of a batch: a tool call of its own (tier check, validation, audit row)."""
-        result = await self.call_tool(name, arguments, context)
+    async def call_batched(self, name: str, arguments: dict[str, Any], context: Context) -> dict[str, Any]:
+        """One call of a batch: a tool call of its own (tier check, validation, audit row), for a tool
+        declared `batchable`. Its failure is a `BridgeError` with the tool's message."""
+        declared = TOOLS.get(name)
+        if declared is None or not declared.batchable:
+            raise BridgeError(
+                f"{name!r} is not a readonly tool that a batch can run (waits cannot); "
+                "tools/list marks readonly tools with readOnlyHint"
+            )
+        try:
+            result = await self.call_tool(name, arguments, context)
+        except ToolError as exc:
+            raise BridgeError(str(exc)) from None
         structured = getattr(result, "structured_content", None)
         if isinstance(structured, dict):
             return structured
         return {"content": [block.model_dump(mode="json", exclude_none=True) for block in result.content]}
+
+    async def read_resource(self, uri: Any, context: Any = None) -> Any:
+        """A resource read, audited like a tool call (`tmux://panes/N` shows what a pane holds)."""
+        with self._audited("resources/read", {"uri": str(uri)}):
+            return await super().read_resource(uri, context)
+
+    async def get_prompt(self, name: str, arguments: Any = None, context: Any = None) -> Any:
+        with self._audited("prompts/get", {"name": name, "arguments": arguments}):
+            return await super().get_prompt(name, arguments, context)
+
+    @contextlib.contextmanager
+    def _audited(self, method: str, arguments: dict[str, Any]) -> Iterator[None]:
+        caller = resolve_caller()
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            yield
+        except Exception as exc:
+            error = str(exc)
+            raise
+        finally:
+            audit.record(caller, method, arguments, error, (time.perf_counter() - started) * 1000)
 
 
 def build_server() -> HubServer:
     server = HubServer(
         name="tmuxhub",
         instructions=INSTRUCTIONS,
-        token_verifier=CachedTokenVerifier(),
-        auth=AuthSettings(
-            issuer_url=settings.TMUXHUB_PUBLIC_URL,
-            resource_server_url=settings.MCP_RESOURCE_URL,  # type: ignore[arg-type]
-            required_scopes=["mcp"],
-            # The verifier already refuses tokens for another resource; the SDK checks it again.
-            validate_token_resource=True,
-        ),
+        # The hub publishes no list changes (its tools, resources and prompts are fixed at start), so
+        # it does not offer subscriptions/listen: each listen held a stream open for as long as the
+        # client liked, and the SDK's default listener shares 1,024 of them among every caller.
+        subscriptions=False,
     )
-    # The SDK wraps every message in an OpenTelemetry span: a no-op without an exporter (the hub
-    # installs none) that still cost 7 % of the calls a worker answers a second. Its documented
-    # opt-out is dropping it from this list (by name: the class lives in a private module).
-    server.middleware[:] = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
+    seams.drop_telemetry(server)
     for tool in TOOLS.values():
         server.add_tool(tool.fn, name=tool.name, annotations=tool.annotations, meta=tool.meta)
     resources.register(server)
     return server
-
-
-def _flushing_audit(
-    lifespan: Callable[[Starlette], AbstractAsyncContextManager[Any]],
-) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def wrapped(app: Starlette) -> AsyncIterator[None]:
-        async with lifespan(app):
-            try:
-                yield
-            finally:
-                await audit.flush()
-
-    return wrapped
-
-
-_wants_progress: ContextVar[bool] = ContextVar("tmuxhub_wants_progress", default=False)
-PEEK_LIMIT = 1024 * 1024  # bytes of a request body looked at for a progress token
-
-
-class _ProgressAwareManager(StreamableHTTPSessionManager):
-    """Answers each POST with one JSON body, except a call that asked for progress
-    (`_meta.progressToken`): a JSON body has no room for notifications, so that one gets an SSE
-    stream (the SDK reads `json_response` per request)."""
-
-    @property
-    def json_response(self) -> bool:
-        return self._json_default and not _wants_progress.get()
-
-    @json_response.setter
-    def json_response(self, value: bool) -> None:
-        self._json_default = value
-
-
-class _PeekForProgress:
-    """ASGI middleware: reads a POST's body ahead (then replays it) to see whether it asks for
-    progress notifications, for `_ProgressAwareManager`."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        messages: list[Message] = []
-        body = b""
-        while len(body) <= PEEK_LIMIT:
-            message = await receive()
-            messages.append(message)
-            body += message.get("body", b"")
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        token = _wants_progress.set(b'"progressToken"' in body)
-        try:
-            await self.app(scope, replay, send)
-        finally:
-            _wants_progress.reset(token)
-
-
-def build_mcp_app() -> Starlette:
-    # Stateless mode "terminates a session" on every request and logs it at INFO: noise, and a
-    # write per call on the hot path.
-    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
-    server = build_server()
-    app = server.streamable_http_app(
-        streamable_http_path="/mcp",
-        stateless_http=True,
-        json_response=True,
-        transport_security=TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=_allowed_hosts(),
-            allowed_origins=settings.TMUXHUB_MCP_ALLOWED_ORIGINS,
-        ),
-    )
-    # Audit rows are written after each call's answer: write the last ones before the process exits.
-    app.router.lifespan_context = _flushing_audit(app.router.lifespan_context)
-    server.session_manager.__class__ = _ProgressAwareManager  # `ask` reports progress while it waits
-    server.session_manager.json_response = True
-    app.add_middleware(_PeekForProgress)
-    return app

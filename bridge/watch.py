@@ -220,6 +220,29 @@ async def _close_later(watcher: _SessionWatch) -> None:
     await asyncio.to_thread(watcher.client.close)
 
 
+async def close_all() -> None:
+    """Detach every watching client of this process (the hub's lifespan, at shutdown): their
+    waiters, if any are left, see the feed close and check their pane as they would for any loss."""
+    for task in list(_lingering):
+        task.cancel()
+    with _watches_lock:
+        watchers = [w for key, w in _watches.items() if key[0] == os.getpid()]
+        for watcher in watchers:
+            del _watches[watcher.key]
+    for watcher in watchers:
+        await asyncio.to_thread(watcher.client.close)
+
+
+@contextlib.asynccontextmanager
+async def running() -> AsyncIterator[None]:
+    """The watches' part of the hub's lifespan: nothing to start (a watch attaches on the first wait
+    on its session), and every watching client detached at the stop."""
+    try:
+        yield
+    finally:
+        await close_all()
+
+
 @contextlib.asynccontextmanager
 async def watch(target: str) -> AsyncIterator[Feed]:
     """A feed of the pane's output from now on. BridgeError if there is no such pane; Unwatchable

@@ -1,9 +1,8 @@
 """ASGI entry served by uvicorn: Django and the MCP endpoint in one process.
 
-uvicorn tmuxhub.asgi:application --no-proxy-headers
-
-(`tmuxhub serve` runs exactly that; with uvicorn's default proxy headers the app refuses to start:
-only `abuse/clientip.py` decides who the client is.)
+`tmuxhub serve` runs it as `uvicorn tmuxhub.asgi:application --no-proxy-headers`: who the client is
+comes from the socket peer and TMUXHUB_TRUSTED_PROXIES alone (abuse/clientip.py), never from
+uvicorn's own reading of X-Forwarded-For. Run it under another server the same way.
 """
 
 from __future__ import annotations
@@ -19,13 +18,15 @@ django_app = get_asgi_application()
 
 # Imported after Django is set up: both touch models and settings.
 from abuse.middleware import RateLimitMiddleware  # noqa: E402
-from bridge.server import build_mcp_app  # noqa: E402
+from bridge import audit, watch  # noqa: E402
+from bridge.endpoint import McpEndpoint  # noqa: E402
+from bridge.server import build_server  # noqa: E402
 from tmuxhub.accesslog import AccessLog  # noqa: E402
 from tmuxhub.accounts.paths import is_public_auth_path  # noqa: E402
 from tmuxhub.accounts.token_cache import CachedTokenVerifier, LimiterRead  # noqa: E402
 from tmuxhub.keepalive import KeepAlive  # noqa: E402
 from tmuxhub.limits import RequestLimits  # noqa: E402
-from tmuxhub.routing import HubRouter  # noqa: E402
+from tmuxhub.routing import Entrance, HubRouter  # noqa: E402
 
 
 async def token_is_valid(token: str) -> bool:
@@ -33,17 +34,16 @@ async def token_is_valid(token: str) -> bool:
     return await CachedTokenVerifier().verify_token(token) is not None
 
 
-# Outermost, so every answer is logged, a 413 or a 429 included.
-application = AccessLog(
-    RequestLimits(
-        RateLimitMiddleware(
-            HubRouter(
-                django_app=django_app,
-                mcp_app=KeepAlive(build_mcp_app(), settings.TMUXHUB_MCP_KEEPALIVE_SECONDS),
-            ),
-            verify_token=token_is_valid,
-            is_discovery=is_public_auth_path,
-            token_entry=LimiterRead(),
-        )
-    )
+mcp = McpEndpoint(build_server())
+rate_limits = RateLimitMiddleware(
+    HubRouter(django_app=django_app, mcp_app=KeepAlive(mcp, settings.TMUXHUB_MCP_KEEPALIVE_SECONDS)),
+    verify_token=token_is_valid,
+    is_discovery=is_public_auth_path,
+    token_entry=LimiterRead(),
+)
+# The access log is outermost but for the lifespan, so every answer is logged, a 413 or a 429 included.
+# Parts start in this order and stop in reverse: calls end first, then the writers write their last rows.
+application = Entrance(
+    AccessLog(RequestLimits(rate_limits)),
+    parts=[rate_limits.running, audit.running, watch.running, mcp.running],
 )

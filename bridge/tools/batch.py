@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from bridge import tmux
-from bridge.context import call_inner
 from bridge.exceptions import BridgeError
-from bridge.registry import TOOLS, hub_tool
+from bridge.registry import BatchRunner, hub_tool
 from bridge.schemas import BatchItem, BatchResult, KeysBatchResult, KeysResult, PaneTarget
 from bridge.tools.keyboard import Key
 
@@ -23,31 +22,25 @@ class ReadCall(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
-def _batchable(name: str) -> bool:
-    """Readonly tools that answer at once: waits hold their caller for up to minutes."""
-    declared = TOOLS.get(name)
-    return declared is not None and declared.tier == "readonly" and not name.startswith(("wait_", "call_"))
-
-
-async def _one(call: ReadCall) -> BatchItem:
-    if not _batchable(call.tool):
-        return BatchItem(
-            tool=call.tool, result=None, error=f"{call.tool!r} is not a readonly tool that a batch can run "
-            "(waits cannot); tools/list marks readonly tools with readOnlyHint",
-        )  # fmt: skip
+async def _one(runner: BatchRunner, call: ReadCall, ctx: Context) -> BatchItem:
     try:
-        return BatchItem(tool=call.tool, result=await call_inner(call.tool, call.arguments), error=None)
-    except ToolError as exc:
+        result = await runner.call_batched(call.tool, call.arguments, ctx)
+    except BridgeError as exc:
         return BatchItem(tool=call.tool, result=None, error=str(exc))
+    return BatchItem(tool=call.tool, result=result, error=None)
 
 
-@hub_tool("readonly", title="Run several read tools at once")
+@hub_tool("readonly", title="Run several read tools at once", batchable=False)
 async def call_read_tools_batch(
     calls: Annotated[list[ReadCall], Field(min_length=1, max_length=MAX_CALLS)],
+    ctx: Context,
 ) -> BatchResult:
     """Run up to 10 readonly tools (not waits) in one call, e.g. capture_pane of several panes.
     Each call is {"tool": name, "arguments": {...}}; each result or error comes back in order."""
-    return BatchResult(results=list(await asyncio.gather(*(_one(call) for call in calls))))
+    runner = ctx.mcp_server
+    if not isinstance(runner, BatchRunner):
+        raise BridgeError("this tool runs only inside the hub's MCP server")
+    return BatchResult(results=list(await asyncio.gather(*(_one(runner, call, ctx) for call in calls))))
 
 
 class PaneKeys(BaseModel):

@@ -54,7 +54,7 @@ def _wait_slot(user: str) -> Iterator[None]:
             del _waiting[user]
 
 
-@hub_tool("readonly", title="Wait for a tmux channel")
+@hub_tool("readonly", title="Wait for a tmux channel", batchable=False)
 async def wait_for_channel(channel: Channel, timeout: Seconds = 30) -> ChannelResult:
     """Wait until a pane runs `tmux wait-for -S <channel>` (e.g. `make; tmux wait-for -S built`)."""
     caller = current_caller()

@@ -19,7 +19,7 @@ from bridge.schemas import IdleResult, PaneTarget, Seconds, WaitResult
 from bridge.screen import LineMatcher
 
 
-@hub_tool("readonly", title="Wait for text in a pane")
+@hub_tool("readonly", title="Wait for text in a pane", batchable=False)
 async def wait_for_text(
     pane: PaneTarget,
     pattern: Annotated[str, Field(min_length=1, max_length=200)],
@@ -36,7 +36,7 @@ async def wait_for_text(
     )
 
 
-@hub_tool("readonly", title="Wait until a pane is quiet")
+@hub_tool("readonly", title="Wait until a pane is quiet", batchable=False)
 async def wait_for_idle(
     pane: PaneTarget,
     quiet: Annotated[float, Field(ge=0.2, le=300, description="Seconds without any change on screen.")] = 2.0,
