@@ -480,6 +480,7 @@ ABUSE_SWEEP_SECONDS = env.float("ABUSE_SWEEP_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE_FILENAME = str(TMUXHUB_DATA_DIR / "celerybeat-schedule")
 # Seconds between worker and beat heartbeats; /healthz reports either down after three missed ones.
 TMUXHUB_HEARTBEAT_SECONDS = env.int("TMUXHUB_HEARTBEAT_SECONDS", default=30)
+# Every scheduled task of every app, here and nowhere else.
 CELERY_BEAT_SCHEDULE = {
     "tmuxhub-heartbeat": {
         "task": "tmuxhub.beat_heartbeat",
@@ -488,6 +489,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "abuse-sweep-pending": {"task": "abuse.sweep_pending", "schedule": ABUSE_SWEEP_SECONDS},
     "abuse-sweep-reports": {"task": "abuse.sweep_reports", "schedule": ABUSE_SWEEP_SECONDS},
+    "accounts-expire-unused-clients": {
+        "task": "tmuxhub.accounts.tasks.expire_unused_clients",
+        "schedule": 3600,
+    },
 }
 
 # --- Audit log -----------------------------------------------------------------------------------
