@@ -8,8 +8,9 @@ reads. It never slows or blocks Claude Code: standard library only (no Django; s
 UserPromptSubmit hook's stdout would be added to the prompt), exit status 0 whatever happens (the
 spool folder missing because the hub was never set up, a full disk, a payload too big or not JSON, no
 `$TMUX_PANE`), and it gives up after
-`DEADLINE` seconds. The spool is bounded: payloads over `MAX_PAYLOAD` bytes are dropped and a pane
-keeps its newest `MAX_EVENTS` events. A folder, not a socket: the events wait there while the hub is
+`DEADLINE` seconds. The spool is bounded: payloads over `MAX_PAYLOAD` bytes are dropped, a pane
+keeps its newest `MAX_EVENTS` events, and when a pane reports for the first time the folders of panes
+silent for `STALE_DAYS` go. A folder, not a socket: the events wait there while the hub is
 down, any number of hub processes read them, and nothing listens that another user could reach.
 
 Permissions are answered with keystrokes, not through PermissionRequest's decision output: a hook
@@ -35,6 +36,7 @@ from typing import Any
 
 MAX_PAYLOAD = 2 * 1024 * 1024  # bytes of JSON read from stdin (a 64 KiB prompt, a long reply)
 MAX_EVENTS = 200  # files kept per pane: the oldest go first
+STALE_DAYS = 7  # a pane folder without a newer event is a pane long gone (tmux never reuses an id)
 DEADLINE = 4  # seconds before the hook gives up (Claude Code waits 5: claude_settings.TIMEOUT)
 
 
@@ -65,6 +67,21 @@ def _prune(folder: Path) -> None:
             (folder / name).unlink()
 
 
+def _prune_panes(server: Path, keep: Path) -> None:
+    """Remove the folders of panes silent for STALE_DAYS (a folder still being made is left alone)."""
+    cutoff = time.time_ns() - STALE_DAYS * 86400 * 10**9
+    for pane in os.scandir(server):
+        if pane.path == str(keep) or not pane.is_dir(follow_symlinks=False):
+            continue
+        stamps = [int(name[:20]) for name in os.listdir(pane.path) if name[:20].isdigit()]
+        if stamps and max(stamps) < cutoff:
+            for name in os.listdir(pane.path):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(pane.path, name))
+            with contextlib.suppress(OSError):
+                os.rmdir(pane.path)
+
+
 def deliver(spool: Path, raw: bytes, environ: dict[str, str]) -> Path | None:
     """Write the event into the pane's spool folder; the file, or None when there is nothing to do."""
     pane_id, tmux = environ.get("TMUX_PANE", ""), environ.get("TMUX", "")
@@ -73,7 +90,9 @@ def deliver(spool: Path, raw: bytes, environ: dict[str, str]) -> Path | None:
     if len(raw) > MAX_PAYLOAD or (event := _event(raw, pane_id)) is None:
         return None
     folder = pane_folder(spool, tmux.split(",")[0], pane_id)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _prune_panes(folder.parent, folder)
     _prune(folder)
     name = f"{time.time_ns():020d}-{os.getpid()}"
     partial = folder / f".{name}.partial"

@@ -98,3 +98,16 @@ def test_a_pane_keeps_only_its_newest_events(tmp_path):
     names = sorted(path.name for path in folder.iterdir())
     assert len(names) == claude_hook.MAX_EVENTS and names[0] == f"{1:020d}-1.json"
     assert events(spool)[-1]["session_id"] == "newest"
+
+
+def test_a_new_pane_clears_the_folders_of_panes_long_silent(tmp_path):
+    spool = tmp_path / "claude-hooks"
+    old, recent = (claude_hook.pane_folder(spool, "/tmp/tmux-0/hub.sock", pane) for pane in ("%1", "%2"))
+    for folder, age_days in ((old, claude_hook.STALE_DAYS + 1), (recent, 1)):
+        folder.mkdir(parents=True)
+        stamp = time.time_ns() - age_days * 86400 * 10**9
+        (folder / f"{stamp:020d}-1.json").write_text("{}")
+
+    hook(spool, b'{"hook_event_name": "SessionStart", "session_id": "s1"}')
+
+    assert not old.exists() and recent.exists() and len(events(spool)) == 1
