@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from oauth2_provider.models import AccessToken
 
 from abuse.middleware import PAGE_429
-from abuse.models import Offender
+from abuse.models import Offender, Report
 from bridge.models import ToolCall
 from tests.admin.filled import week_of_abuse
 from tests.fakes.github import FakeGitHub
@@ -61,7 +61,10 @@ def _eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
 def _admin_pages(pane: str) -> dict[str, str]:
     offender = Offender.objects.filter(status=Offender.Status.STAGED, enrichment__isnull=False).first()
     call = ToolCall.objects.first()
-    assert offender is not None and call is not None
+    report = Report.objects.first()
+    entry = AllowedGitHubUser.objects.first()
+    token = AccessToken.objects.first()
+    assert offender is not None and call is not None and report and entry and token
     return {
         "dashboard": "/admin/",
         "abuse-review": "/admin/abuse/offender/",
@@ -73,6 +76,13 @@ def _admin_pages(pane: str) -> dict[str, str]:
         "allow-list": "/admin/accounts/allowedgithubuser/",
         "oauth-clients": "/admin/oauth2_provider/application/",
         "live-pane": f"/admin/panes/?target={pane.replace('%', '%25')}",
+        "allow-someone": "/admin/accounts/allowedgithubuser/add/",
+        "allow-list-entry": f"/admin/accounts/allowedgithubuser/{entry.pk}/change/",
+        "oauth-client": f"/admin/oauth2_provider/application/{token.application_id}/change/",
+        "access-tokens": "/admin/oauth2_provider/accesstoken/",
+        "report": f"/admin/abuse/report/{report.pk}/change/",
+        "users": "/admin/auth/user/",
+        "github-accounts": "/admin/social_django/usersocialauth/",
     }
 
 
