@@ -1,9 +1,11 @@
 """Who is calling: the authenticated user (from the bearer token) and the tier they may use.
 
-`HubServer` resolves the caller once per request (`resolve_caller`), keeps it in a context variable
+`HubServer` resolves the caller once per request (`resolve_caller`, from the token the SDK's auth
+middleware checked), keeps it in a context variable
 for the tools of that request (`current_caller()`), and uses its tier to hide and refuse tools.
 A caller's ceiling is the lower of the server's `TMUXHUB_SAFETY_TIER` and their allow-list tier,
 which the token verifier (`tmuxhub.accounts.verifier`) reads with the token: no query per call.
+Nothing here depends on the MCP SDK: the audit log and the admin use `Caller` without it.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, Literal, cast
 
 from django.conf import settings
-from mcp.server.auth.middleware.auth_context import get_access_token
 
 from .exceptions import BridgeError
-from .registry import TIER_ORDER, Tier
+
+Tier = Literal["readonly", "mutating", "destructive"]
+TIER_ORDER: dict[str, int] = {"readonly": 0, "mutating": 1, "destructive": 2}
+
+
+def allows(ceiling: str, tier: str) -> bool:
+    """True when a caller capped at `ceiling` may see and call a tool of `tier`."""
+    return TIER_ORDER[tier] <= TIER_ORDER[ceiling]
 
 
 @dataclass(frozen=True)
@@ -50,10 +58,9 @@ def acting_as(caller: Caller) -> Iterator[Caller]:
         _caller.reset(token)
 
 
-def resolve_caller() -> Caller:
-    """The caller of this request, from the access token the verifier made (it carries the tier)."""
+def resolve_caller(token: Any) -> Caller:
+    """The caller of a request, from the access token the verifier made (it carries the tier)."""
     server_tier: Tier = settings.TMUXHUB_SAFETY_TIER
-    token = get_access_token()
     if token is None:
         return Caller(user_id=None, username="", client_id="", tier=server_tier)
     user_tier = getattr(token, "tier", "")

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from mcp.types import ToolAnnotations
 
-Tier = Literal["readonly", "mutating", "destructive"]
-TIER_ORDER: dict[str, int] = {"readonly": 0, "mutating": 1, "destructive": 2}
+from .context import Tier
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,11 +41,6 @@ class BatchRunner(Protocol):
     """What runs one call of a batch: the server, which checks, audits and answers it like any call."""
 
     async def call_batched(self, name: str, arguments: dict[str, Any], context: Any) -> dict[str, Any]: ...
-
-
-def allows(ceiling: str, tier: str) -> bool:
-    """True when a caller capped at `ceiling` may see and call a tool of `tier`."""
-    return TIER_ORDER[tier] <= TIER_ORDER[ceiling]
 
 
 def hub_tool(

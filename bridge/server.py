@@ -16,15 +16,16 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import Tool
 from pydantic import ValidationError
 
 from . import audit, resources, seams
-from .context import Caller, acting_as, resolve_caller
+from .context import Caller, acting_as, allows, resolve_caller
 from .exceptions import BridgeError
-from .registry import TOOLS, allows
+from .registry import TOOLS
 
 INSTRUCTIONS = """\
 Drive tmux on the owner's machine. Find panes with tmux_list_sessions / list_panes (targets: pane id
@@ -149,7 +150,7 @@ class HubServer(resources.PromptChecks):
         self._input_schemas: dict[str, dict[str, Any]] = {}
 
     async def list_tools(self) -> list[Tool]:
-        caller = resolve_caller()
+        caller = resolve_caller(get_access_token())
         return [
             tool.model_copy(
                 update={
@@ -185,7 +186,7 @@ class HubServer(resources.PromptChecks):
         return None
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        caller = resolve_caller()
+        caller = resolve_caller(get_access_token())
         started = time.perf_counter()
         error: str | None = None
         try:
@@ -251,7 +252,7 @@ class HubServer(resources.PromptChecks):
 
     @contextlib.contextmanager
     def _audited(self, method: str, arguments: dict[str, Any]) -> Iterator[None]:
-        caller = resolve_caller()
+        caller = resolve_caller(get_access_token())
         started = time.perf_counter()
         error: str | None = None
         try:

@@ -16,9 +16,9 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from bridge import app_view, steering, tmux, watch
-from bridge.context import current_caller
+from bridge.context import allows, current_caller
 from bridge.exceptions import BridgeError
-from bridge.registry import TOOLS, allows, hub_tool
+from bridge.registry import TOOLS, hub_tool
 from bridge.schemas import PaneScreen, PaneTarget
 from bridge.screen import cap_bytes
 from tmuxhub import ansi
