@@ -76,7 +76,7 @@ async def test_wait_for_idle_times_out_on_a_busy_pane(hub, mcp_token, shell_pane
 
 
 @pytest.mark.timing
-async def test_a_long_wait_does_not_delay_another_clients_calls(hub, mcp_token, shell_pane):
+async def test_a_long_wait_does_not_delay_another_clients_calls(hub, mcp_token, shell_pane, tmux_socket):
     shell_pane.send_keys("while true; do date +%N; sleep 0.05; done", enter=True)
     latencies: list[float] = []
 
@@ -86,7 +86,8 @@ async def test_a_long_wait_does_not_delay_another_clients_calls(hub, mcp_token, 
 
     async def quick_reads() -> None:
         async with mcp_session(hub, mcp_token) as session:
-            await anyio.sleep(0.5)  # the wait is under way
+            # The wait is under way: it follows the pane's output.
+            await anyio.to_thread.run_sync(wait_for_output_watcher, tmux_socket, "work")
             for _ in range(10):
                 started = time.monotonic()
                 await call(session, "capture_pane", pane=shell_pane.pane_id, lines=10)

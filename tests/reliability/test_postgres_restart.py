@@ -4,6 +4,7 @@ refused request is counted once, with no half-written offender rows."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import anyio
 import httpx
@@ -23,6 +24,14 @@ LIMITS = {
     "ABUSE_TOKEN_CACHE_SECONDS": "0",  # every call checks its token in the database
 }
 FLOODER = "203.0.113.77"
+
+
+async def until(done: Callable[[], bool], seconds: float = 60) -> bool:
+    """Whether `done()` came true within `seconds`, looking every 50 ms."""
+    with anyio.move_on_after(seconds):
+        while not done():
+            await anyio.sleep(0.05)
+    return done()
 
 
 @pytest.fixture
@@ -61,10 +70,13 @@ async def test_a_restart_under_traffic_fails_calls_cleanly_and_loses_no_count(
     async with anyio.create_task_group() as group:
         group.start_soon(mcp_traffic)
         group.start_soon(anyio.to_thread.run_sync, flood)
-        await anyio.sleep(1.5)
+        # Traffic of both kinds under way (fixed sleeps here were too short on a loaded machine); no
+        # assertion inside the group: the flood's thread ends only once `stop` is set.
+        await until(lambda: len(outcomes) >= 3 and refused > 0)
         await anyio.to_thread.run_sync(own_postgres.restart)
         restarted = len(outcomes)
-        await anyio.sleep(3)
+        # Until the calls succeed again (or 60 s: the assertions below then say what they did).
+        await until(lambda: outcomes[restarted:][-5:] == ["ok"] * 5)
         stop.set()
 
     after = outcomes[restarted:]
