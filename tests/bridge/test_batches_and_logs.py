@@ -78,3 +78,16 @@ async def wait_for_log(session, pane: str, last: str) -> dict:
             return read
         await asyncio.sleep(0.05)
     raise AssertionError(f"{last!r} never reached the log: {read['text'].splitlines()[-5:]}")
+
+
+def test_what_a_batch_may_run_is_declared_with_each_tool() -> None:
+    from bridge.registry import TOOLS, hub_tool
+
+    batchable = {name for name, tool in TOOLS.items() if tool.batchable}
+    waits = {"wait_for_text", "wait_for_idle", "wait_for_channel", "pane_view", "call_read_tools_batch"}
+
+    assert {"capture_pane", "list_panes", "search_panes", "agent_state"} <= batchable
+    assert not batchable & waits
+    assert {TOOLS[name].tier for name in batchable} == {"readonly"}
+    with pytest.raises(ValueError, match="readonly tools only"):
+        hub_tool("mutating", title="Press keys everywhere", batchable=True, name="x_keys")(lambda: None)
