@@ -6,6 +6,7 @@ what really reached "the model". The numbered problems are those of issue 15.
 
 import asyncio
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -438,3 +439,22 @@ async def test_a_release_newer_than_the_tested_ones_is_named_as_such(hub, mcp_to
         state = await call(session, "agent_state", pane=pane.pane_id)
 
     assert (state["state"], state["version"], state["newer_than_tested"]) == ("idle", "9.0.0", True)
+
+
+async def test_enter_waits_for_the_paste_to_show_not_for_any_text_in_the_box(
+    hub, mcp_token, make_pane, tmp_path
+):
+    # The cause of test_agent_state_follows_the_live_screens' flake: 2.1.197 can go on drawing the
+    # previous prompt in its box a moment after a paste arrives; taken for the paste, Enter went early.
+    package = tmp_path / "node_modules" / "@anthropic-ai" / "claude-code"
+    package.mkdir(parents=True)
+    (package / "package.json").write_text('{"name": "@anthropic-ai/claude-code", "version": "2.1.197"}')
+    program = package / "cli.py"
+    program.write_text((Path(__file__).parents[1] / "tui" / "stale_box.py").read_text())
+    log = tmp_path / "keys.log"
+    pane = make_pane(f"{sys.executable} {program} {log}")
+    wait_until(lambda: "? for shortcuts" in pane_text(pane))
+    async with mcp_session(hub, mcp_token) as session:
+        await call(session, "tmux_send_prompt", pane=pane.pane_id, text="touch a file")
+
+    assert log.read_text() == "enter\n"
