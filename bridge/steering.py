@@ -267,6 +267,23 @@ async def _type(pane: str, pasted: str) -> None:
         )
 
 
+SLASH_GRACE = 0.6  # seconds a slash command that showed up as a turn is watched for "Unknown command"
+
+
+async def _unknown_after_all(pane: str, pasted: str, before: _Turns, now: _Turns, after: AgentScreen) -> bool:
+    """A slash command that just showed up as a turn: 2.1.337 can draw it a moment before replacing
+    it with "Unknown command: /x". Watch SLASH_GRACE seconds for that line."""
+    taken = now.matching > before.matching or (now.total > before.total and not after.draft)
+    if not (taken and pasted.startswith("/")):
+        return False
+    deadline = time.monotonic() + SLASH_GRACE
+    while time.monotonic() < deadline:
+        await asyncio.sleep(POLL)
+        if (await _Turns.count(pane, pasted)).unknown > before.unknown:
+            return True
+    return False
+
+
 async def _taken(
     pane: str, pasted: str, before: _Turns, seconds: float, turn: claude_hooks.Turn | None
 ) -> tuple[Sent | None, AgentScreen]:
@@ -281,6 +298,9 @@ async def _taken(
             ), await look(pane)
         now = await _Turns.count(pane, pasted)
         after = await look(pane)
+        if now.unknown > before.unknown or await _unknown_after_all(pane, pasted, before, now, after):
+            detail = f"Claude Code has no command {pasted.split()[0]}; nothing reached the model"
+            return Sent(False, False, 0, detail), after
         if now.matching > before.matching or (now.total > before.total and not after.draft):
             queued = any(squash(pasted).startswith(squash(q)[:40]) for q in after.queued if squash(q))
             what = (
@@ -291,9 +311,6 @@ async def _taken(
             if now.matching <= before.matching:
                 what += " (shown shortened in the transcript)"
             return Sent(True, queued, 0, f"the prompt was {what}"), after
-        if now.unknown > before.unknown:
-            detail = f"Claude Code has no command {pasted.split()[0]}; nothing reached the model"
-            return Sent(False, False, 0, detail), after
         if after.state == "dialog" or time.monotonic() > deadline:
             return None, after
 
