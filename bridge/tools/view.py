@@ -92,10 +92,7 @@ async def _changed(pane: str, since: str, wait: float) -> PaneScreen:
     return screen
 
 
-# Not batchable: it may wait up to 25 s for a change, and only the view calls it.
-@hub_tool(
-    "readonly", title="Terminal view of a pane", idempotent=True, meta=app_view.APP_ONLY, batchable=False
-)
+@hub_tool("readonly", title="Terminal view of a pane", idempotent=True, meta=app_view.APP_ONLY)
 async def pane_view(
     pane: PaneTarget,
     since: Annotated[str, Field(max_length=64, description="The digest last shown.")] = "",

@@ -12,6 +12,9 @@ import psutil
 import pytest
 
 from tests.support.hub import call, mcp_session
+from tests.support.tmux import tmux as tmux_at
+from tests.support.tmux import wait_for_output_watcher
+from tests.support.waits import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
 
@@ -40,9 +43,21 @@ def tmux_children(hub) -> list[psutil.Process]:
     return [p for p in psutil.Process(hub.process.pid).children(recursive=True) if p.name() == "tmux"]
 
 
+def call_under_way(tool: str, socket: str, pane: Any) -> None:
+    """Until the call waits on the pane: a wait follows its output; run_command's command runs in it."""
+    if tool == "run_command":
+        shown = ["display-message", "-p", "-t", pane.pane_id, "#{pane_current_command}"]
+        wait_until(lambda: tmux_at(socket, *shown).stdout.strip() == "sleep", timeout=30)
+    else:
+        wait_for_output_watcher(socket, pane.session.session_name)
+
+
+@pytest.mark.timing
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("tool", CALLS)
-async def test_a_waiting_call_ends_with_a_clear_error(hub, mcp_token, tmux, shell_pane, tool, fault) -> None:
+async def test_a_waiting_call_ends_with_a_clear_error(
+    hub, mcp_token, tmux, tmux_socket, shell_pane, tool, fault
+) -> None:
     cause, says = FAULTS[fault]
     tmux.new_session(session_name="bystander")  # closing the pane must not end the server too
     threads_before = psutil.Process(hub.process.pid).num_threads()
@@ -56,7 +71,7 @@ async def test_a_waiting_call_ends_with_a_clear_error(hub, mcp_token, tmux, shel
 
     async with anyio.create_task_group() as group:
         group.start_soon(waiting_call)
-        await anyio.sleep(1.0)  # the call is polling the pane now
+        await anyio.to_thread.run_sync(call_under_way, tool, tmux_socket, shell_pane)
         killed = time.monotonic()
         cause(tmux, shell_pane)
         with anyio.fail_after(10):
