@@ -92,7 +92,10 @@ async def _changed(pane: str, since: str, wait: float) -> PaneScreen:
     return screen
 
 
-@hub_tool("readonly", title="Terminal view of a pane", idempotent=True, meta=app_view.APP_ONLY)
+# Not batchable: it may wait up to 25 s for a change, and only the view calls it.
+@hub_tool(
+    "readonly", title="Terminal view of a pane", idempotent=True, meta=app_view.APP_ONLY, batchable=False
+)
 async def pane_view(
     pane: PaneTarget,
     since: Annotated[str, Field(max_length=64, description="The digest last shown.")] = "",
