@@ -92,10 +92,10 @@ async def test_2_a_prompt_ending_in_a_backslash_is_submitted(hub, mcp_token, cla
 
 
 @pytest.fixture
-def other_hub(hub_factory, make_user, make_token):
-    """A second hub process on the same tmux server (as uvicorn's workers are), and a token for it."""
-    other = hub_factory()
-    return other, make_token(make_user("second"), resource=other.mcp_url)
+def other_hub(destructive_hub, destructive_token):
+    """A second hub process on the same tmux server (as uvicorn's workers are), and a token for it: the
+    session's destructive-tier hub, already running for other tests (its tier only adds kill tools)."""
+    return destructive_hub, destructive_token
 
 
 async def test_3_two_hubs_sending_at_once_give_two_prompts(hub, other_hub, mcp_token, claude_pane, anthropic):

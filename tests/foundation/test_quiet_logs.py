@@ -24,9 +24,8 @@ logging.getLogger("abuse.collector").error("something else went wrong")
 """
 
 
-def test_static_files_are_served_without_a_warning_at_start_or_per_file(hub_factory) -> None:
-    hub = hub_factory()
-
+def test_static_files_are_served_without_a_warning_at_start_or_per_file(hub) -> None:
+    # The session's hub: its log holds its start too.
     response = httpx.get(f"{hub.url}/static/admin/css/base.css", timeout=10)
 
     assert response.status_code == 200
