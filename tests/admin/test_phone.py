@@ -32,18 +32,22 @@ POLLED_MS = 25_000
 
 
 @pytest.fixture
-def phone(shared_browser: Any) -> Iterator[Callable[..., Any]]:
-    """Pages of 390x844 in fresh contexts (own cookies), closed after the test."""
-    contexts: list[Any] = []
+def phone(shared_browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """Pages of 390x844 in fresh contexts (own cookies), closed after the test; a screenshot of the
+    last one is kept when the test failed."""
+    pages: list[Any] = []
 
     def open_page(scheme: str = "light") -> Any:
         page = new_page(shared_browser, PHONE, 844, scheme)
-        contexts.append(page.context)
+        pages.append(page)
         return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    report = getattr(request.node, "rep_call", None)
+    if pages and report is not None and report.failed:
+        screenshot(pages[-1], f"FAILED-{request.node.name}")
+    for page in pages:
+        page.context.close()
 
 
 def _right_edge(locator: Any) -> float:
@@ -126,6 +130,7 @@ def test_an_actions_outcome_is_announced_and_takes_the_focus(
     with page.expect_navigation():
         page.click("button[data-action=dismiss]")
 
+    page.wait_for_url(f"{admin_hub.url}/admin/abuse/offender/{offender.pk}/change/")  # back where it was
     outcome = page.locator("#hub-messages")
     assert outcome.get_attribute("role") == "status"
     assert "1 offender(s) dismissed" in outcome.inner_text()
