@@ -42,7 +42,8 @@ def breakdown(path: Path) -> str:
          _cumulative(stats, "tmuxhub/accounts/token_cache.py", "verify_token")),
         ("the tool, capture_pane (bridge/tools/panes.py)",
          _cumulative(stats, "bridge/tools/panes.py", "capture_pane")),
-        ("  of which the tmux read over control mode", _cumulative(stats, "bridge/tmux.py", "read")),
+        ("  of which the tmux read over control mode",
+         _cumulative(stats, "bridge/tmux/transport.py", "read")),
         ("audit row queued (bridge/audit.py)", _cumulative(stats, "bridge/audit.py", "record")),
     ]  # fmt: skip
     rest = total - sum(seconds for what, seconds in parts if not what.startswith(" "))

@@ -3,7 +3,7 @@
 Spawning `tmux capture-pane` costs ~2 ms (fork, exec, socket handshake); the same command written to
 a control-mode client that stays attached answers in well under 0.1 ms. Each hub process keeps one
 shared `ControlClient` attached to the configured socket for its reads (`shared_client`, used by
-`bridge/tmux.py`); `bridge/watch.py` attaches one more per session it follows the output of:
+`bridge/tmux/`); `bridge/watch.py` attaches one more per session it follows the output of:
 
     client = shared_client(["-S", "/run/tmux/hub"], timeout=5)
     text = client.capture_pane("%3", 100)                # from a thread

@@ -1,4 +1,4 @@
-"""The tmux service layer (bridge/tmux.py) on a real tmux server of its own socket, without a hub:
+"""The tmux service layer (bridge/tmux/) on a real tmux server of its own socket, without a hub:
 what each tool relies on, proved once here, so the MCP-level tests need only check the tool's wiring.
 
     async def test_x(service, tmux):
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 def service(settings, tmux_socket: str, tmux: libtmux.Server) -> libtmux.Server:
-    """bridge/tmux.py pointed at the test's tmux server (emptied after each test); that server as
+    """bridge/tmux/ pointed at the test's tmux server (emptied after each test); that server as
     libtmux sees it, to check what the service did from outside."""
     settings.TMUXHUB_TMUX_SOCKET = tmux_socket
     return tmux
