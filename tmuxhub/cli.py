@@ -4,6 +4,7 @@ tmuxhub serve            migrate, then serve web + MCP (and, with no Redis, a lo
 tmuxhub worker [ARGS]    a Celery worker (becomes `celery worker ARGS`)
 tmuxhub beat [ARGS]      the Celery beat scheduler; its schedule file is in TMUXHUB_DATA_DIR
 tmuxhub backup [--output DIR]   an online copy of the database and the embedded secret key
+tmuxhub createsuperuser  make an admin account (the first one logs in at /admin/ with its password)
 tmuxhub manage ARGS...   any Django management command
 tmuxhub claude-code hooks install|uninstall|status [--scope user|project|local] [--dry-run]
                          the hub's hooks in a Claude Code settings file (README: Steering Claude Code)
@@ -313,12 +314,13 @@ def main(argv: list[str] | None = None) -> int:
     backup_parser.add_argument(
         "--timeout", type=float, default=600, help="seconds the copy may take (default 600)"
     )
+    commands.add_parser("createsuperuser", help="make an admin account (same as `manage createsuperuser`)")
     manage_parser = commands.add_parser("manage", help="run a Django management command")
     manage_parser.add_argument("args", nargs=argparse.REMAINDER)
     _add_claude_code_parser(commands)
 
     options, extra = parser.parse_known_args(argv)
-    if extra and options.command not in ("worker", "beat", "manage"):
+    if extra and options.command not in ("worker", "beat", "manage", "createsuperuser"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if options.command == "serve":
         return serve(options.host, options.port, options.workers, options.with_worker)
@@ -334,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tmuxhub.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["tmuxhub manage", *options.args, *extra])
+    # The first thing a new hub needs, and the admin's login page names it: a command of its own.
+    args = ["createsuperuser"] if options.command == "createsuperuser" else options.args
+    execute_from_command_line(["tmuxhub manage", *args, *extra])
     return 0
 
 

@@ -154,9 +154,7 @@ def test_a_first_run_says_what_is_missing_and_how_to_start(
     page.goto(hub.url + "/admin/")
     assert page.locator("main h1").first.inner_text() == "Log in to the tmuxhub admin"
     first_run = page.locator("#first-run").inner_text()
-    assert (
-        ".venv/bin/tmuxhub manage createsuperuser" in first_run and "source .venv/bin/activate" in first_run
-    )
+    assert ".venv/bin/tmuxhub createsuperuser" in first_run and "source .venv/bin/activate" in first_run
     assert page.locator("text=Log in with GitHub").count() == 0
     screenshot(page, "first-run-admin-login-phone")
 
