@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from tmuxhub.humanize import ago, count, when
-from tmuxhub.netkey import rate_key
+from tmuxhub.lib.humanize import ago, count, when
+from tmuxhub.lib.netkey import rate_key
 
 from . import knowngood
 from .categories import Reason, categories_for, category_name

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from tmuxhub.netkey import rate_key
+from tmuxhub.lib.netkey import rate_key
 
 from .collector import run_in_db_thread
 from .models import KnownGood

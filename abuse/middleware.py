@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 
-from tmuxhub.netkey import rate_key
+from tmuxhub.lib.netkey import rate_key
 
 from .categories import Reason
 from .clientip import client_ip, drop_untrusted_forwarding, parse_networks

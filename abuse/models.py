@@ -258,7 +258,7 @@ class RefusalDay(models.Model):
 
 class KnownGood(models.Model):
     """An address that presented a valid bearer token or a staff session (IPv6: its network, as
-    `tmuxhub.netkey.rate_key` counts it). For `ABUSE_KNOWN_GOOD_DAYS` after `last_seen` it is never
+    `tmuxhub.lib.netkey.rate_key` counts it). For `ABUSE_KNOWN_GOOD_DAYS` after `last_seen` it is never
     staged or reported: strangers must not get the owner's or Anthropic's egress address reported.
     Written by the rate limiter at most once per address per `knowngood.REFRESH_SECONDS`."""
 

@@ -4,7 +4,7 @@ process's memory when there is no Redis (embedded mode) or Redis stops answering
 Windows are fixed: a counter per (subject, window number) that expires with its window. One call,
 `count`, does all a request needs (read the ban, count the request in its bucket, count a strike
 and ban at the strike limit) in one Redis round trip: a Lua script, so it is atomic too. Subjects
-are rate keys (`tmuxhub.netkey`: an IPv6 client's /64), never the raw address. The same round trip
+are rate keys (`tmuxhub.lib.netkey`: an IPv6 client's /64), never the raw address. The same round trip
 can read one more key for the app (`read_key`: the cached entry of the request's bearer token), so
 a `/mcp` call costs one Redis round trip in all, not two.
 
@@ -156,10 +156,10 @@ return {banned, count, strikes, read}
 
 
 class RedisStore:
-    """The shared store. Every call is bounded (tmuxhub/redis.py); on error the limiter uses memory."""
+    """The shared store. Every call is bounded (tmuxhub/lib/redis.py); on error the limiter uses memory."""
 
     def __init__(self, url: str) -> None:
-        from tmuxhub.redis import async_client
+        from tmuxhub.lib.redis import async_client
 
         self.client = async_client(url, decode_responses=True)
         self.script = self.client.register_script(COUNT_SCRIPT)
@@ -219,13 +219,13 @@ def lift_ban(ip: str) -> None:
     Without Redis the ban lives in each web process's memory and ends when it expires."""
     from django.conf import settings
 
-    from tmuxhub.netkey import rate_key
+    from tmuxhub.lib.netkey import rate_key
 
     if not settings.REDIS_URL:
         return
     import redis
 
-    from tmuxhub.redis import client
+    from tmuxhub.lib.redis import client
 
     try:
         client().delete(ban_key(key_prefix(), rate_key(ip)))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from oauth2_provider.models import get_application_model
 
-from tmuxhub.humanize import ago, client_names, duration_ms, when
+from tmuxhub.lib.humanize import ago, client_names, duration_ms, when
 
 from . import audit
 from .models import ToolCall

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from mcp.server.mcpserver.exceptions import ResourceError
 
-from tmuxhub import npm
+from tmuxhub.lib import npm
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer

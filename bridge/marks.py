@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
-from tmuxhub.redis import unavailable_message
+from tmuxhub.lib.redis import unavailable_message
 
 from .exceptions import BridgeError
 

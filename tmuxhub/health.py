@@ -31,7 +31,7 @@ def _check_data_folder() -> str:
 def _check_broker() -> str:
     if not settings.REDIS_URL:
         return "ok (embedded filesystem broker)"
-    from tmuxhub import redis
+    from tmuxhub.lib import redis
 
     redis.client().ping()
     return "ok"

@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Answers a locked-out password login with 429 (AXES_* below).
     "axes.middleware.AxesMiddleware",
-    "tmuxhub.redis.UnavailableMiddleware",
+    "tmuxhub.lib.redis.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tmuxhub.urls"
@@ -129,7 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "libraries": {"hub": "tmuxhub.humanize", "hub_setup": "tmuxhub.accounts.setup"},
+            "libraries": {"hub": "tmuxhub.lib.humanize", "hub_setup": "tmuxhub.accounts.setup"},
         },
     },
 ]
@@ -162,7 +162,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache, Celery -------------------------------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
-# Seconds any Redis connection attempt or command may take (tmuxhub/redis.py), then one retry.
+# Seconds any Redis connection attempt or command may take (tmuxhub/lib/redis.py), then one retry.
 TMUXHUB_REDIS_TIMEOUT = env.float("TMUXHUB_REDIS_TIMEOUT", default=1.0)
 # Prefixes every Redis key and Celery queue, so several installations (or test runs) share a Redis.
 TMUXHUB_INSTANCE = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
@@ -170,7 +170,7 @@ TMUXHUB_INSTANCE = env.str("TMUXHUB_INSTANCE", default="tmuxhub")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "tmuxhub.redis.RedisCache",
+            "BACKEND": "tmuxhub.lib.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": TMUXHUB_INSTANCE,
         }

@@ -21,7 +21,7 @@ from bridge.exceptions import BridgeError
 from bridge.registry import TOOLS, hub_tool
 from bridge.schemas import PaneScreen, PaneTarget
 from bridge.screen import cap_bytes
-from tmuxhub import ansi
+from tmuxhub.lib import ansi
 
 LINES = 200  # lines of history and screen the view shows (it scrolls)
 SETTLE = 0.1  # seconds a burst of output may go on before the view is sent the screen

@@ -1,6 +1,6 @@
 // The terminal view's script. It runs in the same inline module as the ext-apps library, after it:
 // `extApps` holds what the view takes from it (bridge/app_view.py). The pane's screen arrives as HTML
-// the hub escaped (tmuxhub/ansi.py); everything else the view shows is set as text, never as markup.
+// the hub escaped (tmuxhub/lib/ansi.py); everything else the view shows is set as text, never as markup.
 {
   const { App, PostMessageTransport, applyDocumentTheme, applyHostStyleVariables } = extApps;
   const $ = (id) => document.getElementById(id);

@@ -113,7 +113,7 @@
         wait = Math.min(wait * 1.5, slowest); // nothing moved: look less often
       } else {
         const bottom = atBottom();
-        // Server-rendered: every character of the pane is HTML-escaped there (tmuxhub/ansi.py).
+        // Server-rendered: every character of the pane is HTML-escaped there (tmuxhub/lib/ansi.py).
         view.innerHTML = body.html;
         digest = body.digest;
         follow(body.one_screen, bottom);

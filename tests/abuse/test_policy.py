@@ -10,7 +10,7 @@ import pytest
 from abuse.categories import Reason
 from abuse.policy import Bearer, Lane, Limits, answer_strike, decide, decide_answered, plan, strike_ask
 from abuse.store import Ask, Counts, MemoryStore
-from tmuxhub.netkey import _key
+from tmuxhub.lib.netkey import _key
 
 LIMITS = Limits(
     anon=5,

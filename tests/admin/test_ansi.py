@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tmuxhub.ansi import plain, to_html
+from tmuxhub.lib.ansi import plain, to_html
 
 
 def test_it_turns_colours_and_bold_into_classes() -> None:

@@ -1,7 +1,7 @@
 """A real MCP Apps host for the terminal view's tests (issue 27): ext-apps' own host side, `AppBridge`,
 in a page of headless Chromium, with the official TypeScript MCP client talking to the hub.
 
-npm installs the pinned packages into a cache folder outside the checkout (`tmuxhub.npm`) and esbuild
+npm installs the pinned packages into a cache folder outside the checkout (`tmuxhub.lib.npm`) and esbuild
 bundles the host's imports into one script, once. `Gateway` serves the host page (`app_host.html`) and
 that script on a loopback port and forwards the page's `/mcp` requests to the hub with the person's
 bearer token, as a host's backend does: the page and its MCP client then share one origin. It also
@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from tmuxhub import npm
+from tmuxhub.lib import npm
 
 EXT_APPS = "2.0.4"
 PACKAGES = (

@@ -1,6 +1,6 @@
 """axe-core (pinned, from npm), the accessibility checker the browser tests run in every admin and OAuth
 page: installed like the Claude Code TUI, into tmuxhub's cache outside the checkout, one installer at a
-time (`tmuxhub.npm`). `make test` installs it first; `python -m tests.support.axe` does only that.
+time (`tmuxhub.lib.npm`). `make test` installs it first; `python -m tests.support.axe` does only that.
 
     problems = violations(page)    # [] or ["target-size (serious): ...: 3 elements: a.hub-more ..."]
 """
@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tmuxhub import npm
+from tmuxhub.lib import npm
 
 VERSION = "4.14.1"
 PREFIX = npm.CACHE / f"axe-core-{VERSION}"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bridge.claude_code import read_screen
-from tmuxhub import npm
+from tmuxhub.lib import npm
 
 PINNED = "2.1.197"
 # Every release the real-TUI tests run against, oldest first; keep in step with bridge.claude_code.TESTED.

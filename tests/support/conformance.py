@@ -9,7 +9,7 @@ import asyncio
 import subprocess
 import threading
 
-from tmuxhub import npm
+from tmuxhub.lib import npm
 
 VERSION = "0.1.16"
 NODE_VERSION = "22.23.5"

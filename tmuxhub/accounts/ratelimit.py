@@ -7,13 +7,13 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from tmuxhub.netkey import rate_key
+from tmuxhub.lib.netkey import rate_key
 
 
 def client_ip(request: HttpRequest) -> str:
     """The key the caller is counted under: the IP `abuse/clientip.py` decided (the rate-limit
     middleware in front of Django puts it in the ASGI scope, which Django reads as REMOTE_ADDR), an
-    IPv6 one by its network (`tmuxhub.netkey`)."""
+    IPv6 one by its network (`tmuxhub.lib.netkey`)."""
     return rate_key(str(request.META.get("REMOTE_ADDR") or "unknown"))
 
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from mcp.server.auth.provider import AccessToken
 from oauth2_provider.models import get_access_token_model
 
-import tmuxhub.redis
+import tmuxhub.lib.redis
 
 from .verifier import MAX_TOKEN_LENGTH, DjangoTokenVerifier, HubAccessToken
 
@@ -73,12 +73,12 @@ async def _cached(key: str) -> bytes | None:
 @cache
 def _async_client() -> redis.asyncio.Redis:
     # One per process: the hub serves /mcp from one event loop.
-    return tmuxhub.redis.async_client()
+    return tmuxhub.lib.redis.async_client()
 
 
 @cache
 def _client() -> redis.Redis:
-    return tmuxhub.redis.client()
+    return tmuxhub.lib.redis.client()
 
 
 class CachedTokenVerifier(DjangoTokenVerifier):

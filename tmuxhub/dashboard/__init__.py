@@ -5,7 +5,7 @@ load (`assets`: the site's icon, the translation catalogue). `site` is the admin
 Every page but the login (and the icon) is wrapped in `admin.site.admin_view` (see `urlpatterns`):
 staff only, CSRF-protected, never cached (the admin's translation catalogue alone is cached, a day).
 The dashboard replaces the admin index (`/admin/`) and keeps the app list beside it. How times,
-durations and clients read is in `tmuxhub.humanize`, the pane's colours in `tmuxhub.ansi`.
+durations and clients read is in `tmuxhub.lib.humanize`, the pane's colours in `tmuxhub.lib.ansi`.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from abuse.models import Offender, RefusalDay, Report
 from bridge.models import ToolCall
 from tmuxhub.accounts import setup
 from tmuxhub.accounts.models import AllowedGitHubUser
-from tmuxhub.humanize import client_names
+from tmuxhub.lib.humanize import client_names
 
 CHART_DAYS = 7
 RECENT_TOOL_CALLS = 10

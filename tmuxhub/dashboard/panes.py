@@ -1,5 +1,5 @@
 """Live panes (`/admin/panes/`): every pane of the hub's tmux server, the chosen one shown live and
-read-only, with its colours (`tmuxhub.ansi`); and the poll that keeps it fresh."""
+read-only, with its colours (`tmuxhub.lib.ansi`); and the poll that keeps it fresh."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bridge import tmux
 from bridge.exceptions import BridgeError
 from bridge.schemas import PaneInfo, PaneTarget
 from bridge.screen import cap_bytes
-from tmuxhub import ansi
+from tmuxhub.lib import ansi
 
 PANE_DEFAULT_LINES = 200
 # The live view polls every 2 s while the pane changes, up to every 10 s while it does not, and not
