@@ -8,9 +8,9 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
 
+from bridge.exceptions import BridgeError
 from bridge.registry import hub_tool
 
 from . import abuseipdb
@@ -113,13 +113,13 @@ def _since(period: str) -> datetime:
 
 def _reported(period: str) -> ReportList:
     if not PERIOD.fullmatch(period):
-        raise ToolError(
+        raise BridgeError(
             "period must be last_day, last_week or since:YYYY-MM-DD (for example since:2026-11-01)."
         )
     try:
         since = _since(period)
     except ValueError as error:
-        raise ToolError(f"{period!r} is not a real date: use since:YYYY-MM-DD.") from error
+        raise BridgeError(f"{period!r} is not a real date: use since:YYYY-MM-DD.") from error
     rows = Report.objects.filter(state=Report.State.SENT, reported_at__gte=since).select_related("offender")
     reports = []
     for report in rows[:LIST_LIMIT]:
@@ -147,11 +147,11 @@ def _send(ip: str) -> SendResult:
     try:
         offender = Offender.for_ip(ip, "pick an IP from abuse_get_staged")
     except LookupError as error:
-        raise ToolError(str(error)) from error
+        raise BridgeError(str(error)) from error
     try:
         report: Report = send_report(offender.pk)
     except (ReportRefused, abuseipdb.AbuseIPDBError) as error:
-        raise ToolError(str(error)) from error
+        raise BridgeError(str(error)) from error
     response: dict[str, Any] = report.response or {}
     data = response.get("data") if isinstance(response.get("data"), dict) else {}
     score = (data or {}).get("abuseConfidenceScore")

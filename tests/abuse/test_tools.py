@@ -91,3 +91,5 @@ async def test_bad_input_gets_a_clear_error(reporting_hub, owner_token, offender
     assert "not reportable (private address)" in messages[3]
     assert "no abuse record" in messages[4]
     assert abuse_services.abuseipdb.received == []
+    # Refusals the caller can act on, not crashes: the hub logs no traceback for them.
+    assert "Traceback" not in reporting_hub.log() and "unexpected exception" not in reporting_hub.log()
