@@ -343,9 +343,10 @@ def test_staff_browsing_fast_is_never_throttled(
     # Counters of its own: other hubs of this run spent 127.0.0.1's anonymous budget in the same minute.
     own_counters = f"{os.environ['TMUXHUB_INSTANCE']}-browsing"
     hub = hub_factory(ABUSE_ANON_LIMIT="10", ABUSE_ANON_WINDOW="60", TMUXHUB_INSTANCE=own_counters)
-    fill(offenders=6, tool_calls=10)
+    fill(offenders=8, tool_calls=10)  # the 7th is reported: one report to show
     pane = make_pane(SHELL, name="agent", ready="$")
-    pages = list(_admin_pages(str(pane.pane_id)).values())
+    by_name = _admin_pages(str(pane.pane_id))
+    pages = list(by_name.values())
     page = new_page(browser, 390, 844)
     statuses: list[tuple[int, str]] = []
     page.on("response", lambda response: statuses.append((response.status, response.url)))
@@ -354,6 +355,7 @@ def test_staff_browsing_fast_is_never_throttled(
     for path in pages * 2:
         page.goto(hub.url + path)
     assert not [url for status, url in statuses if status == 429]
+    page.goto(hub.url + by_name["live-pane"])
     page.locator("#pane-status", has_text="live ·").wait_for()
     for tick in range(2):  # the live view's polls show each line, then a reload of the page
         pane.send_keys(f"echo tick-{tick}")
