@@ -82,6 +82,12 @@ def _admin_pages(pane: str) -> dict[str, str]:
         "access-tokens": "/admin/oauth2_provider/accesstoken/",
         "report": f"/admin/abuse/report/{report.pk}/change/",
         "users": "/admin/auth/user/",
+        "user": f"/admin/auth/user/{token.user_id}/change/",
+        "groups": "/admin/auth/group/",
+        "refresh-tokens": "/admin/oauth2_provider/refreshtoken/",
+        "grants": "/admin/oauth2_provider/grant/",
+        "id-tokens": "/admin/oauth2_provider/idtoken/",
+        "password-change": "/admin/password_change/",
         "github-accounts": "/admin/social_django/usersocialauth/",
     }
 

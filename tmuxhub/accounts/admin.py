@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -32,3 +34,18 @@ class AllowedGitHubUserAdmin(admin.ModelAdmin[AllowedGitHubUser]):
             revoke_user_tokens(entry.user) for entry in queryset.select_related("user") if entry.user
         )
         self.message_user(request, f"Revoked {revoked} access tokens.")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):  # type: ignore[type-arg]
+    """Django's user admin, without the two widgets that fail a screen reader (axe-core): the
+    split date-and-time inputs have no labels of their own, and the two-pane permission filter puts
+    an aria-label on a bare span. Sign-in times are facts here, not settings; groups and permissions
+    stay editable as plain labelled lists."""
+
+    filter_horizontal = ()
+    readonly_fields = ("last_login", "date_joined")
