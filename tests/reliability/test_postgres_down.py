@@ -3,11 +3,11 @@ and the hub's log says so once (with the traceback), not once a flush."""
 
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
 
+from tests.support.logs import records
 from tests.support.proxy import get
 from tests.support.waits import wait_until
 
@@ -20,13 +20,6 @@ LIMITS = {
     "ABUSE_FLUSH_SECONDS": "0.2",
 }
 FLOODER = "203.0.113.78"
-RECORD_START = re.compile(r"^\d{4}-\d\d-\d\dT\S+ [A-Z]+ ", re.MULTILINE)  # the hub's log format
-
-
-def records(log: str) -> list[str]:
-    """The log's records, each with its traceback (a chained one shows several "Traceback" lines)."""
-    starts = [match.start() for match in RECORD_START.finditer(log)]
-    return [log[start:end] for start, end in zip(starts, [*starts[1:], len(log)], strict=True)]
 
 
 def test_a_database_outage_logs_each_failure_once_not_every_flush(own_postgres, hub_factory) -> None:
